@@ -1,0 +1,305 @@
+/**
+ * config.yaml: the platform guide's integration_config.yaml settings (online/offline store, feature lists,
+ * scheduling intervals, topics) plus connection profiles. Parsed with zod; every error names the file,
+ * the key path and what was expected.
+ */
+import fs from 'node:fs';
+import { parseDocument, isMap, LineCounter, type Document } from 'yaml';
+import { z } from 'zod';
+import { AppError } from './errors.js';
+
+/** A reference to a secret kept outside the config file (OS keychain, environment, or a 0600 file). */
+export const SecretRefSchema = z
+  .object({ secret: z.string().min(1).describe('name of the secret in the keychain / TAXI_SECRET_<NAME> env var') })
+  .strict();
+
+const hostPort = z.string().regex(/^[^\s:]+:\d{1,5}$/, 'expected host:port');
+
+const TlsSchema = z
+  .object({
+    enabled: z.boolean().default(false),
+    ca_file: z.string().optional(),
+    cert_file: z.string().optional(),
+    key: SecretRefSchema.optional(),
+    reject_unauthorized: z.boolean().default(true),
+  })
+  .strict();
+
+export const OnlineStoreSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('sqlite'), path: z.string().default('online.db') }).strict(),
+  z
+    .object({
+      type: z.literal('redis'),
+      connection_string: z.string().regex(/^rediss?:\/\//, 'expected redis://host:port or rediss://host:port'),
+      mode: z.enum(['standalone', 'cluster', 'sentinel']).default('standalone'),
+      sentinel_master: z.string().optional(),
+      password: SecretRefSchema.optional(),
+      tls: TlsSchema.optional(),
+      key_ttl_seconds: z.number().int().positive().optional(),
+    })
+    .strict(),
+]);
+
+export const BusSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('local'), path: z.string().default('streams.db') }).strict(),
+  z
+    .object({
+      type: z.literal('kafka'),
+      brokers: z.array(hostPort).min(1),
+      client_id: z.string().default('taxi-mlops'),
+      sasl: z
+        .object({
+          mechanism: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']),
+          username: z.string(),
+          password: SecretRefSchema,
+        })
+        .strict()
+        .optional(),
+      tls: TlsSchema.optional(),
+    })
+    .strict(),
+]);
+
+export const RegistrySchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('sqlite'), path: z.string().default('registry.db') }).strict(),
+  z
+    .object({
+      type: z.literal('mlflow'),
+      tracking_uri: z.string().url(),
+      token: SecretRefSchema.optional(),
+    })
+    .strict(),
+]);
+
+export const ProfileSchema = z
+  .object({
+    kind: z.enum(['embedded', 'cluster']),
+    description: z.string().optional(),
+    online_store: OnlineStoreSchema,
+    bus: BusSchema,
+    registry: RegistrySchema,
+  })
+  .strict();
+export type Profile = z.infer<typeof ProfileSchema>;
+
+export const TOPIC_KEYS = ['raw', 'features', 'predictions', 'metrics', 'alerts'] as const;
+
+export const ValidationSchema = z
+  .object({
+    max_trip_distance_miles: z.number().positive().default(500),
+    max_trip_seconds: z.number().int().positive().default(86_400),
+    max_fare: z.number().positive().default(3_000),
+    max_money_other: z.number().positive().default(3_000),
+    max_passengers: z.number().int().positive().default(10),
+    bbox: z
+      .object({
+        min_lat: z.number().default(41.6),
+        max_lat: z.number().default(42.1),
+        min_lon: z.number().default(-88.0),
+        max_lon: z.number().default(-87.5),
+      })
+      .strict()
+      .default({ min_lat: 41.6, max_lat: 42.1, min_lon: -88.0, max_lon: -87.5 }),
+    min_year: z.number().int().default(2013),
+  })
+  .strict();
+export type ValidationRules = z.infer<typeof ValidationSchema>;
+
+export const ConfigSchema = z
+  .object({
+    version: z.literal(1),
+    project: z.string().min(1).default('chicago_taxi'),
+    active_profile: z.string().min(1),
+    offline_store: z.object({ type: z.literal('file'), path: z.string().default('offline') }).strict(),
+    features: z.record(z.string(), z.array(z.string().min(1))).default({}),
+    scheduling: z
+      .object({
+        refresh_interval: z.number().int().positive(),
+        materialization_interval: z.number().int().positive(),
+      })
+      .strict(),
+    topics: z
+      .object({
+        raw: z.string().min(1),
+        features: z.string().min(1),
+        predictions: z.string().min(1),
+        metrics: z.string().min(1),
+        alerts: z.string().min(1),
+        raw_dead_letter: z.string().min(1),
+      })
+      .strict(),
+    data: z.object({ validation: ValidationSchema.default(ValidationSchema.parse({})) }).strict().default({
+      validation: ValidationSchema.parse({}),
+    }),
+    profiles: z.record(z.string(), ProfileSchema),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    if (!c.profiles[c.active_profile]) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['active_profile'],
+        message: `profile "${c.active_profile}" is not defined under profiles (have: ${Object.keys(c.profiles).join(', ') || 'none'})`,
+      });
+    }
+  });
+export type Config = z.infer<typeof ConfigSchema>;
+
+export const DEFAULT_CONFIG_YAML = `# Chicago Taxi MLOps Console — workspace configuration.
+# The settings of the platform's integration_config.yaml, plus connection profiles.
+version: 1
+project: chicago_taxi
+# Which profile the app uses: local (embedded, no servers) or cluster (Redis, Kafka, MLflow).
+active_profile: local
+
+offline_store:
+  type: file
+  path: offline            # Parquet files, relative to the workspace
+
+features:
+  trip_features:
+    - trip_distance
+    - trip_seconds
+    - passenger_count
+    - pickup_hour
+    - pickup_weekday
+    - pickup_month
+    - pickup_community_area
+    - dropoff_community_area
+    - payment_type
+    - company
+  taxi_activity:
+    - trips_1h
+    - trips_24h
+    - avg_fare_7d
+    - tip_rate_7d
+  area_demand:
+    - trips_1h
+    - avg_fare_1h
+    - avg_trip_seconds_1h
+
+scheduling:
+  refresh_interval: 3600          # seconds between transform runs (1 hour)
+  materialization_interval: 1800  # seconds between incremental materializations (30 minutes)
+
+topics:
+  raw: taxi-raw-data
+  features: taxi-features
+  predictions: taxi-predictions
+  metrics: taxi-model-metrics
+  alerts: taxi-alerts
+  raw_dead_letter: taxi-raw-data-dlq
+
+data:
+  validation:
+    max_trip_distance_miles: 500
+    max_trip_seconds: 86400
+    max_fare: 3000
+    max_money_other: 3000
+    max_passengers: 10
+    bbox: { min_lat: 41.6, max_lat: 42.1, min_lon: -88.0, max_lon: -87.5 }
+    min_year: 2013
+
+profiles:
+  local:
+    kind: embedded
+    description: Everything on this machine (SQLite, Parquet, DuckDB)
+    online_store: { type: sqlite, path: online.db }
+    bus: { type: local, path: streams.db }
+    registry: { type: sqlite, path: registry.db }
+  cluster:
+    kind: cluster
+    description: The team's Redis, Kafka and MLflow
+    online_store:
+      type: redis
+      connection_string: redis://127.0.0.1:6379
+      mode: standalone
+      # password: { secret: redis-password }   # kept in the OS keychain, or TAXI_SECRET_REDIS_PASSWORD
+    bus:
+      type: kafka
+      brokers: [127.0.0.1:9092]
+      client_id: taxi-mlops
+      # sasl: { mechanism: scram-sha-512, username: taxi, password: { secret: kafka-password } }
+      # tls: { enabled: true, ca_file: /path/to/ca.pem }
+    registry:
+      type: mlflow
+      tracking_uri: http://127.0.0.1:5000
+      # token: { secret: mlflow-token }
+`;
+
+function describeExpected(issue: z.core.$ZodIssue): string {
+  switch (issue.code) {
+    case 'invalid_type':
+      return `expected ${issue.expected}`;
+    case 'invalid_value':
+      return `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'unrecognized_keys':
+      return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+    case 'invalid_union':
+      return issue.message;
+    default:
+      return issue.message;
+  }
+}
+
+/** Line number (1-based) of a key path in the YAML document, when it can be found. */
+function lineOf(doc: Document, lines: LineCounter, keyPath: PropertyKey[]): number | null {
+  for (let n = keyPath.length; n >= 1; n--) {
+    const node = doc.getIn(keyPath.slice(0, n) as (string | number)[], true) as { range?: [number, number, number] } | undefined;
+    if (node && typeof node === 'object' && node.range) return lines.linePos(node.range[0]).line;
+  }
+  return null;
+}
+
+export function formatPath(p: PropertyKey[]): string {
+  return p.map((k, i) => (typeof k === 'number' ? `[${k}]` : i === 0 ? String(k) : `.${String(k)}`)).join('') || '(root)';
+}
+
+/** Parse config text; `file` is used in error messages only. */
+export function parseConfig(text: string, file: string): Config {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0]!;
+    const pos = e.linePos?.[0];
+    throw new AppError('INVALID_CONFIG', `${file}${pos ? `:${pos.line}:${pos.col}` : ''}: YAML syntax error: ${e.message.split('\n')[0]}`, {
+      file,
+      line: pos?.line ?? null,
+      column: pos?.col ?? null,
+    });
+  }
+  if (!isMap(doc.contents)) {
+    throw new AppError('INVALID_CONFIG', `${file}: expected a mapping of settings at the top level`, { file, key: '(root)' });
+  }
+  const parsed = ConfigSchema.safeParse(doc.toJS());
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const key = formatPath(issue.path);
+      const line = lineOf(doc, lines, issue.path);
+      return { key, line, expected: describeExpected(issue) };
+    });
+    const first = problems[0]!;
+    const more = problems.length > 1 ? ` (and ${problems.length - 1} more problem${problems.length > 2 ? 's' : ''})` : '';
+    throw new AppError(
+      'INVALID_CONFIG',
+      `${file}${first.line ? `:${first.line}` : ''}: ${first.key}: ${first.expected}${more}`,
+      { file, problems },
+    );
+  }
+  return parsed.data;
+}
+
+export function loadConfig(file: string): Config {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new AppError('INVALID_CONFIG', `${file}: cannot read config (${code ?? String(e)}); run "taxi-mlops init" to create a workspace`, { file });
+  }
+  return parseConfig(text, file);
+}
+
+export function activeProfile(config: Config): Profile & { name: string } {
+  return { name: config.active_profile, ...config.profiles[config.active_profile]! };
+}

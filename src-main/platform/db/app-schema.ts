@@ -1,0 +1,57 @@
+/**
+ * app.db: the app's own state (job history, import history). Append migrations; never edit a shipped one.
+ */
+import type { Migration } from './sqlite.js';
+
+export const APP_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: 'jobs history',
+    up: (db) => {
+      db.exec(`
+        CREATE TABLE jobs (
+          id TEXT PRIMARY KEY,
+          kind TEXT NOT NULL,
+          title TEXT NOT NULL,
+          status TEXT NOT NULL,
+          input TEXT NOT NULL,
+          progress TEXT NOT NULL,
+          result TEXT,
+          error TEXT,
+          created_at TEXT NOT NULL,
+          started_at TEXT,
+          finished_at TEXT
+        );
+        CREATE INDEX jobs_created ON jobs(created_at DESC);
+      `);
+    },
+  },
+  {
+    version: 2,
+    description: 'job log lines and import history',
+    up: (db) => {
+      db.exec(`
+        CREATE TABLE job_logs (
+          job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+          at TEXT NOT NULL,
+          level TEXT NOT NULL,
+          message TEXT NOT NULL
+        );
+        CREATE INDEX job_logs_job ON job_logs(job_id, at);
+        CREATE TABLE imports (
+          id INTEGER PRIMARY KEY AUTOINCREMENT,
+          job_id TEXT,
+          source TEXT NOT NULL,
+          file TEXT NOT NULL,
+          layout TEXT NOT NULL,
+          rows_read INTEGER NOT NULL,
+          rows_accepted INTEGER NOT NULL,
+          rows_rejected INTEGER NOT NULL,
+          rows_written INTEGER NOT NULL,
+          rejects_file TEXT,
+          finished_at TEXT NOT NULL
+        );
+      `);
+    },
+  },
+];
