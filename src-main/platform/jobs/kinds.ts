@@ -1,0 +1,52 @@
+/**
+ * The long-running tasks the job system knows. Each kind parses its own input (inputs cross a thread
+ * boundary as plain JSON), names itself for the Jobs list, and runs with a JobContext inside a worker.
+ */
+import { z } from 'zod';
+import { GenerateInputSchema, ImportInputSchema } from '../../api/contract.js';
+import type { JobContext } from './context.js';
+
+export interface JobKind<I> {
+  input: z.ZodType<I>;
+  title: (input: I) => string;
+  /** The unit progress is counted in before the task reports its own. */
+  unit: string;
+  run: (input: I, ctx: JobContext) => Promise<unknown>;
+}
+
+const kind = <I>(k: JobKind<I>): JobKind<I> => k;
+
+// Engines are imported lazily so that the main thread never loads DuckDB for a job it only schedules.
+export const JOB_KINDS = {
+  'data.import': kind({
+    input: ImportInputSchema,
+    title: (i) => `Import ${i.path.split(/[\\/]/).pop() ?? i.path}`,
+    unit: 'rows',
+    run: async (i, ctx) => (await import('../../engines/data/import.js')).importTrips(i, ctx),
+  }),
+  'data.generate': kind({
+    input: GenerateInputSchema,
+    title: (i) => `Generate ${i.rows.toLocaleString('en-US')} trips (seed ${i.seed}${i.drift !== 'none' ? `, drift ${i.drift}` : ''})`,
+    unit: 'rows',
+    run: async (i, ctx) => (await import('../../engines/data/generator/index.js')).runGenerate(i, ctx),
+  }),
+  /** A task for testing the job system itself: counts to `steps`, `ms` apart; fails at `fail_at`. */
+  'system.sleep': kind({
+    input: z.object({ steps: z.number().int().min(1).max(10_000), ms: z.number().int().min(0).max(10_000), fail_at: z.number().int().optional() }).strict(),
+    title: (i) => `Sleep ${i.steps} × ${i.ms} ms`,
+    unit: 'steps',
+    run: async (i, ctx) => {
+      for (let s = 1; s <= i.steps; s++) {
+        await new Promise((r) => setTimeout(r, i.ms));
+        if (ctx.signal.aborted) throw Object.assign(new Error('sleep was cancelled'), { code: 'CANCELLED' });
+        if (i.fail_at === s) throw Object.assign(new Error(`failed at step ${s} as asked`), { code: 'INTERNAL', details: { step: s } });
+        ctx.progress({ done: s, total: i.steps, unit: 'steps' });
+      }
+      return { steps: i.steps };
+    },
+  }),
+};
+
+export type JobKindName = keyof typeof JOB_KINDS;
+export const isJobKind = (k: string): k is JobKindName => Object.hasOwn(JOB_KINDS, k);
+export const jobKind = (k: JobKindName): JobKind<unknown> => JOB_KINDS[k] as unknown as JobKind<unknown>;

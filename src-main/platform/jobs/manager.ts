@@ -1,0 +1,278 @@
+/**
+ * Runs jobs in worker threads, at most `maxConcurrent` at a time, keeps their history in app.db and
+ * emits a `progress` event with the job's current view (throttled) whenever something changes.
+ */
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { Job, JobStatus } from '../../api/contract.js';
+import { AppError } from '../errors.js';
+import type { Logger } from '../logging.js';
+import type { Db } from '../db/sqlite.js';
+import type { Workspace } from '../workspace.js';
+import { isJobKind, jobKind } from './kinds.js';
+import { ProgressTracker, emptyProgress } from './progress.js';
+import type { FromWorker, WorkerStart } from './protocol.js';
+
+const EMIT_EVERY_MS = 150;
+const PERSIST_EVERY_MS = 1000;
+const CANCEL_GRACE_MS = 5000;
+const JOB_LOG_LIMIT = 500;
+
+interface Running {
+  worker: Worker;
+  tracker: ProgressTracker;
+  lastEmit: number;
+  lastPersist: number;
+  cancelTimer?: NodeJS.Timeout;
+  settled: Promise<void>;
+}
+
+interface JobRow {
+  id: string;
+  kind: string;
+  title: string;
+  status: JobStatus;
+  input: string;
+  progress: string;
+  result: string | null;
+  error: string | null;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+}
+
+const rowToJob = (r: JobRow): Job => ({
+  id: r.id,
+  kind: r.kind,
+  title: r.title,
+  status: r.status,
+  input: JSON.parse(r.input) as unknown,
+  progress: JSON.parse(r.progress) as Job['progress'],
+  result: r.result === null ? null : (JSON.parse(r.result) as unknown),
+  error: r.error === null ? null : (JSON.parse(r.error) as Job['error']),
+  created_at: r.created_at,
+  started_at: r.started_at,
+  finished_at: r.finished_at,
+});
+
+const TERMINAL: ReadonlySet<JobStatus> = new Set(['succeeded', 'failed', 'cancelled']);
+export const isTerminal = (s: JobStatus): boolean => TERMINAL.has(s);
+
+/** Where the worker entry lives: next to the bundle when built, as TypeScript (through tsx) from source. */
+export function workerEntry(): { file: string; execArgv: string[] } {
+  const here = fileURLToPath(import.meta.url);
+  if (here.endsWith('.ts')) return { file: fileURLToPath(new URL('./worker.ts', import.meta.url)), execArgv: ['--import', 'tsx'] };
+  for (const rel of ['./worker.js', '../worker.js']) {
+    const file = fileURLToPath(new URL(rel, import.meta.url));
+    if (fs.existsSync(file)) return { file, execArgv: [] };
+  }
+  throw new AppError('INTERNAL', `job worker entry not found next to ${here}; rebuild the app (npm run build)`);
+}
+
+export interface JobManagerOptions {
+  maxConcurrent?: number;
+}
+
+export class JobManager extends EventEmitter<{ progress: [Job] }> {
+  private readonly running = new Map<string, Running>();
+  private readonly queue: string[] = [];
+  private readonly maxConcurrent: number;
+  private closed = false;
+
+  constructor(
+    private readonly db: Db,
+    private readonly workspace: Workspace,
+    private readonly log: Logger,
+    opts: JobManagerOptions = {},
+  ) {
+    super();
+    this.maxConcurrent = opts.maxConcurrent ?? 2;
+    this.failInterrupted();
+  }
+
+  /** Jobs left running by a previous process (crash, kill -9) did not finish: say so. */
+  private failInterrupted(): void {
+    const now = new Date().toISOString();
+    const error = JSON.stringify({ code: 'INTERRUPTED', message: 'the app stopped while this job was running; run it again' });
+    this.db
+      .prepare(`UPDATE jobs SET status = 'failed', error = ?, finished_at = ? WHERE status IN ('queued', 'running')`)
+      .run(error, now);
+  }
+
+  start(kindName: string, rawInput: unknown): Job {
+    if (this.closed) throw new AppError('UNAVAILABLE', 'the job system is shutting down');
+    if (!isJobKind(kindName)) throw new AppError('INVALID_INPUT', `unknown job kind "${kindName}"`, { kind: kindName });
+    const k = jobKind(kindName);
+    const parsed = k.input.safeParse(rawInput);
+    if (!parsed.success) {
+      throw new AppError('INVALID_INPUT', `invalid input for ${kindName}: ${parsed.error.issues[0]?.message ?? 'invalid'}`, {
+        issues: parsed.error.issues,
+      });
+    }
+    const id = randomUUID();
+    const now = new Date().toISOString();
+    this.db
+      .prepare(
+        `INSERT INTO jobs (id, kind, title, status, input, progress, created_at) VALUES (?, ?, ?, 'queued', ?, ?, ?)`,
+      )
+      .run(id, kindName, k.title(parsed.data), JSON.stringify(parsed.data), JSON.stringify(emptyProgress(k.unit)), now);
+    this.queue.push(id);
+    const job = this.get(id);
+    this.emit('progress', job);
+    this.pump();
+    return this.get(id);
+  }
+
+  get(id: string): Job {
+    const row = this.db.prepare('SELECT * FROM jobs WHERE id = ?').get(id) as JobRow | undefined;
+    if (!row) throw new AppError('NOT_FOUND', `no job with id "${id}"`, { id });
+    const job = rowToJob(row);
+    const live = this.running.get(id);
+    return live ? { ...job, progress: live.tracker.current() } : job;
+  }
+
+  list(opts: { limit?: number; status?: JobStatus; kind?: string } = {}): Job[] {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (opts.status) (where.push('status = ?'), args.push(opts.status));
+    if (opts.kind) (where.push('kind = ?'), args.push(opts.kind));
+    const sql = `SELECT * FROM jobs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, rowid DESC LIMIT ?`;
+    const rows = this.db.prepare(sql).all(...args, opts.limit ?? 50) as JobRow[];
+    return rows.map((r) => {
+      const live = this.running.get(r.id);
+      const job = rowToJob(r);
+      return live ? { ...job, progress: live.tracker.current() } : job;
+    });
+  }
+
+  logs(id: string, limit = JOB_LOG_LIMIT): { at: string; level: string; message: string }[] {
+    this.get(id);
+    return this.db
+      .prepare('SELECT at, level, message FROM job_logs WHERE job_id = ? ORDER BY rowid DESC LIMIT ?')
+      .all(id, limit)
+      .reverse() as { at: string; level: string; message: string }[];
+  }
+
+  cancel(id: string): Job {
+    const job = this.get(id);
+    if (isTerminal(job.status)) return job;
+    const qi = this.queue.indexOf(id);
+    if (qi >= 0) {
+      this.queue.splice(qi, 1);
+      this.finish(id, 'cancelled', null, { code: 'CANCELLED', message: 'cancelled before it started' });
+      return this.get(id);
+    }
+    const run = this.running.get(id);
+    if (run && !run.cancelTimer) {
+      run.worker.postMessage({ type: 'cancel' });
+      // A task stuck in native code gets terminated after a grace period.
+      run.cancelTimer = setTimeout(() => void run.worker.terminate(), CANCEL_GRACE_MS);
+      this.appendLog(id, 'warn', 'cancel requested');
+    }
+    return this.get(id);
+  }
+
+  /** Resolves when the job reaches a terminal state. */
+  wait(id: string): Promise<Job> {
+    return new Promise((resolve) => {
+      const check = (job: Job): void => {
+        if (job.id === id && isTerminal(job.status)) {
+          this.off('progress', check);
+          resolve(job);
+        }
+      };
+      this.on('progress', check);
+      const now = this.get(id);
+      if (isTerminal(now.status)) {
+        this.off('progress', check);
+        resolve(now);
+      }
+    });
+  }
+
+  /** Stops taking jobs, cancels queued and running ones, and waits for the workers to end. */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const id of [...this.queue]) this.cancel(id);
+    const pending = [...this.running.entries()].map(([id, r]) => (this.cancel(id), r.settled));
+    await Promise.all(pending);
+  }
+
+  private pump(): void {
+    while (this.running.size < this.maxConcurrent && this.queue.length > 0) {
+      const id = this.queue.shift()!;
+      this.launch(id);
+    }
+  }
+
+  private launch(id: string): void {
+    const job = this.get(id);
+    const entry = workerEntry();
+    const start: WorkerStart = { jobId: id, kind: job.kind, input: job.input, workspaceRoot: this.workspace.paths.root };
+    const worker = new Worker(entry.file, { workerData: start, execArgv: entry.execArgv });
+    const tracker = new ProgressTracker();
+    tracker.update({ done: 0, total: null, unit: job.progress.unit });
+    let settle!: () => void;
+    const settled = new Promise<void>((r) => (settle = r));
+    const run: Running = { worker, tracker, lastEmit: 0, lastPersist: 0, settled };
+    this.running.set(id, run);
+    this.db.prepare(`UPDATE jobs SET status = 'running', started_at = ? WHERE id = ?`).run(new Date().toISOString(), id);
+    this.log.info({ job: id, kind: job.kind }, 'job started');
+    this.emit('progress', this.get(id));
+
+    let outcome: { status: JobStatus; result: unknown; error: Job['error'] } | null = null;
+    worker.on('message', (m: FromWorker) => {
+      if (m.type === 'progress') this.onProgress(id, run, m.report);
+      else if (m.type === 'log') this.appendLog(id, m.level, m.message);
+      else if (m.type === 'done') outcome = { status: 'succeeded', result: m.result, error: null };
+      else if (m.type === 'error')
+        outcome = { status: m.error.code === 'CANCELLED' ? 'cancelled' : 'failed', result: null, error: m.error };
+    });
+    worker.on('error', (e) => {
+      outcome ??= { status: 'failed', result: null, error: { code: 'INTERNAL', message: e.message } };
+    });
+    worker.on('exit', (code) => {
+      if (run.cancelTimer) clearTimeout(run.cancelTimer);
+      if (!outcome) {
+        outcome = run.cancelTimer
+          ? { status: 'cancelled', result: null, error: { code: 'CANCELLED', message: 'cancelled (worker stopped)' } }
+          : { status: 'failed', result: null, error: { code: 'INTERNAL', message: `job worker exited with code ${code}` } };
+      }
+      this.running.delete(id);
+      if (outcome.status === 'succeeded') tracker.finish();
+      this.finish(id, outcome.status, outcome.result, outcome.error, tracker);
+      settle();
+      this.pump();
+    });
+  }
+
+  private onProgress(id: string, run: Running, report: Parameters<ProgressTracker['update']>[0]): void {
+    const view = run.tracker.update(report);
+    const t = Date.now();
+    if (t - run.lastPersist >= PERSIST_EVERY_MS) {
+      run.lastPersist = t;
+      this.db.prepare('UPDATE jobs SET progress = ? WHERE id = ?').run(JSON.stringify(view), id);
+    }
+    if (t - run.lastEmit >= EMIT_EVERY_MS) {
+      run.lastEmit = t;
+      this.emit('progress', this.get(id));
+    }
+  }
+
+  private appendLog(id: string, level: string, message: string): void {
+    this.db.prepare('INSERT INTO job_logs (job_id, at, level, message) VALUES (?, ?, ?, ?)').run(id, new Date().toISOString(), level, message);
+  }
+
+  private finish(id: string, status: JobStatus, result: unknown, error: Job['error'], tracker?: ProgressTracker): void {
+    const progress = tracker ? tracker.current() : this.get(id).progress;
+    this.db
+      .prepare('UPDATE jobs SET status = ?, result = ?, error = ?, progress = ?, finished_at = ? WHERE id = ?')
+      .run(status, result === null || result === undefined ? null : JSON.stringify(result), error ? JSON.stringify(error) : null, JSON.stringify(progress), new Date().toISOString(), id);
+    if (error) this.appendLog(id, status === 'cancelled' ? 'warn' : 'error', `${error.code}: ${error.message}`);
+    this.log.info({ job: id, status, error: error ?? undefined }, 'job finished');
+    this.emit('progress', this.get(id));
+  }
+}

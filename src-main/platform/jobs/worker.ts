@@ -1,0 +1,50 @@
+/**
+ * Entry of a job worker thread: opens the workspace, runs one job kind, and reports progress, log lines
+ * and the outcome to the parent. Heavy work (DuckDB, parsing, training) therefore never runs on the
+ * thread that serves the UI.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { errorShape } from '../errors.js';
+import { createLogger } from '../logging.js';
+import { openWorkspace } from '../workspace.js';
+import { isJobKind, jobKind } from './kinds.js';
+import type { FromWorker, ToWorker, WorkerStart } from './protocol.js';
+
+const port = parentPort;
+if (!port) throw new Error('worker.ts must run in a worker thread');
+
+const send = (m: FromWorker): void => port.postMessage(m);
+
+async function main(start: WorkerStart): Promise<void> {
+  const controller = new AbortController();
+  port!.on('message', (m: ToWorker) => {
+    if (m.type === 'cancel') controller.abort();
+  });
+  if (!isJobKind(start.kind)) throw Object.assign(new Error(`unknown job kind "${start.kind}"`), { code: 'INVALID_INPUT' });
+  const k = jobKind(start.kind);
+  const input = k.input.parse(start.input);
+  const workspace = openWorkspace(start.workspaceRoot);
+  const base = createLogger(workspace.paths.logsDir, start.kind.startsWith('features') ? 'features' : start.kind.startsWith('streams') ? 'streams' : 'app');
+  const log = base.child({ job: start.jobId, kind: start.kind });
+  // Job log lines go to the log file and to the job's own log in the Jobs tab.
+  const relay = (level: 'info' | 'warn' | 'error') => (obj: unknown, msg?: string) => {
+    const text = typeof obj === 'string' ? obj : (msg ?? JSON.stringify(obj));
+    send({ type: 'log', level, message: text });
+  };
+  const jobLog = Object.assign(Object.create(log), {
+    info: (o: unknown, m?: string) => (log.info(o as object, m), relay('info')(o, m)),
+    warn: (o: unknown, m?: string) => (log.warn(o as object, m), relay('warn')(o, m)),
+    error: (o: unknown, m?: string) => (log.error(o as object, m), relay('error')(o, m)),
+  }) as typeof log;
+  const result = await k.run(input, {
+    signal: controller.signal,
+    workspace,
+    log: jobLog,
+    progress: (report) => send({ type: 'progress', report }),
+  });
+  send({ type: 'done', result: result ?? null });
+}
+
+main(workerData as WorkerStart).catch((e: unknown) => {
+  send({ type: 'error', error: errorShape(e) });
+});
