@@ -1,0 +1,19 @@
+/**
+ * Only the chart types and components the console uses are registered (echarts/core), which keeps ECharts
+ * at a fraction of its full size. SVG rendering keeps text crisp at any zoom and lets tests query the DOM.
+ * Loaded on demand by Chart.tsx so the shell paints before this chunk is parsed.
+ */
+import * as echarts from 'echarts/core';
+import { BarChart, LineChart } from 'echarts/charts';
+import { GridComponent, LegendComponent, TooltipComponent } from 'echarts/components';
+import { SVGRenderer } from 'echarts/renderers';
+import type { ComposeOption } from 'echarts/core';
+import type { BarSeriesOption, LineSeriesOption } from 'echarts/charts';
+import type { GridComponentOption, LegendComponentOption, TooltipComponentOption } from 'echarts/components';
+
+echarts.use([BarChart, LineChart, GridComponent, TooltipComponent, LegendComponent, SVGRenderer]);
+
+export type ChartOption = ComposeOption<BarSeriesOption | LineSeriesOption | GridComponentOption | TooltipComponentOption | LegendComponentOption>;
+
+export const init = (el: HTMLElement): echarts.ECharts => echarts.init(el, undefined, { renderer: 'svg' });
+export type ChartInstance = echarts.ECharts;

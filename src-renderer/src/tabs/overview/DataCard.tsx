@@ -1,0 +1,82 @@
+import { useMemo } from 'react';
+import { Card } from '../../components/Card';
+import { Chart, type ChartOption } from '../../components/Chart';
+import { ErrorNotice } from '../../components/ErrorNotice';
+import { KeyValues } from '../../components/KeyValues';
+import { LoadingRow, Spinner } from '../../components/Spinner';
+import { formatInt, formatTime } from '../../components/format';
+import { useSystemStore, type DataSummaryView } from '../../stores/system';
+
+function monthsChartOption(months: DataSummaryView['months']): ChartOption {
+  return {
+    // Animation replays on every refresh and makes screenshots and tests racy.
+    animation: false,
+    grid: { left: 8, right: 8, top: 12, bottom: 4, containLabel: true },
+    tooltip: { trigger: 'axis', valueFormatter: (v) => (typeof v === 'number' ? formatInt(v) : String(v)) },
+    xAxis: { type: 'category', data: months.map((m) => m.month), axisTick: { show: false } },
+    yAxis: { type: 'value', axisLabel: { formatter: (v: number) => Intl.NumberFormat('en-US', { notation: 'compact' }).format(v) } },
+    series: [{ type: 'bar', name: 'Trips', data: months.map((m) => m.rows), barMaxWidth: 28 }],
+  };
+}
+
+function DataFacts({ summary }: { summary: DataSummaryView }) {
+  const option = useMemo(() => monthsChartOption(summary.months), [summary.months]);
+  return (
+    <>
+      <div className="stats">
+        <div className="stat">
+          <div className="stat-value" data-testid="data-trips">
+            {formatInt(summary.trips)}
+          </div>
+          <div className="stat-label">trips</div>
+        </div>
+        <div className="stat">
+          <div className="stat-value">{summary.months.length}</div>
+          <div className="stat-label">months</div>
+        </div>
+        <div className="stat">
+          <div className="stat-value">{formatInt(summary.rejects.rows)}</div>
+          <div className="stat-label">rejected rows</div>
+        </div>
+      </div>
+      <KeyValues
+        rows={[
+          { key: 'First pickup', value: formatTime(summary.first_pickup), testId: 'data-first-pickup' },
+          { key: 'Last pickup', value: formatTime(summary.last_pickup), testId: 'data-last-pickup' },
+          { key: 'Sources', value: summary.sources.length ? summary.sources.map((s) => `${s.source} (${formatInt(s.rows)})`).join(', ') : '—' },
+          { key: 'Store', value: <span className="path">{summary.store_path}</span> },
+        ]}
+      />
+      {summary.months.length > 0 ? (
+        <Chart option={option} height={200} testId="data-months-chart" ariaLabel="Trips per month" />
+      ) : (
+        <div className="empty" data-testid="data-empty">
+          No trips yet. Import a CSV with <code>taxi-mlops import</code> or generate synthetic trips below.
+        </div>
+      )}
+    </>
+  );
+}
+
+export function DataCard() {
+  const summary = useSystemStore((s) => s.summary);
+  const refresh = useSystemStore((s) => s.refreshSummary);
+  return (
+    <Card
+      title="Trip store"
+      testId="data-card"
+      subtitle="Accepted trips by pickup month"
+      actions={
+        <>
+          {summary.loading ? <Spinner label="Loading" /> : null}
+          <button type="button" className="btn btn-small" onClick={() => void refresh()} disabled={summary.loading}>
+            Refresh
+          </button>
+        </>
+      }
+    >
+      {summary.error ? <ErrorNotice error={summary.error} testId="data-error" /> : null}
+      {summary.data ? <DataFacts summary={summary.data} /> : !summary.error ? <LoadingRow label="Reading the trip store" /> : null}
+    </Card>
+  );
+}

@@ -1,0 +1,28 @@
+import { useEffect } from 'react';
+import { useSystemStore } from '../../stores/system';
+import { DataCard } from './DataCard';
+import { GenerateForm } from './GenerateForm';
+import { HealthCard } from './HealthCard';
+import { InfoCard } from './InfoCard';
+import { RecentJobs } from './RecentJobs';
+
+export function OverviewTab() {
+  const refreshSummary = useSystemStore((s) => s.refreshSummary);
+  useEffect(() => {
+    void refreshSummary();
+  }, [refreshSummary]);
+
+  return (
+    <div className="tab-page overview" data-testid="overview">
+      <div className="grid grid-main">
+        <HealthCard />
+        <InfoCard />
+      </div>
+      <div className="grid grid-even">
+        <DataCard />
+        <GenerateForm />
+      </div>
+      <RecentJobs />
+    </div>
+  );
+}
