@@ -36,7 +36,7 @@ const TAXI_POOL = 3000;
 const MIN_TIPPED_ROWS = 30;
 const SECONDS_GROUPS = 4;
 
-interface SampleTrip {
+export interface SampleTrip {
   pickupArea: number | null;
   dropoffArea: number | null;
   fare: number;
@@ -61,7 +61,7 @@ export function resolveSamplePath(arg: string | undefined): string {
 
 const num = (s: string | null): number | null => (s === null || s.trim() === '' || Number.isNaN(Number(s)) ? null : Number(s));
 
-async function readSample(file: string): Promise<SampleTrip[]> {
+export async function readSample(file: string): Promise<SampleTrip[]> {
   const instance = await DuckDBInstance.create(':memory:');
   const conn = await instance.connect();
   try {

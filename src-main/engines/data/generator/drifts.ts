@@ -23,7 +23,7 @@ const flatHours: readonly number[] = new Array<number>(24).fill(1);
 const NIGHT_HOURS = [20, 21, 22, 23, 0, 1, 2, 3];
 export const NIGHT_FACTOR = 3;
 export const LENGTH_FACTOR = 1.5;
-export const PER_MILE_FACTOR = 1.35;
+export const PER_MILE_FACTOR = 1.5;
 /** O'Hare (76) and Midway (56) have about 8% of the sample's pickups; x5 makes them about 30%. */
 export const AIRPORT_FACTOR = 5;
 
