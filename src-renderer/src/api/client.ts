@@ -77,14 +77,41 @@ function isApiResult(body: unknown): body is ApiResult<unknown> {
   return typeof body === 'object' && body !== null && typeof (body as { ok?: unknown }).ok === 'boolean';
 }
 
-async function httpInvoke<M extends MethodName>(method: M, input: Input<M> | undefined): Promise<ApiResult<Output<M>>> {
+const TOKEN_KEY = 'taxi-mlops.token';
+
+/**
+ * A server on a non-loopback address wants a bearer token. It arrives once as `?token=` in the console's
+ * URL, is kept for the tab's session and removed from the address bar so it is not bookmarked or shared.
+ */
+function readToken(): string | null {
+  try {
+    const params = new URLSearchParams(location.search);
+    const fromUrl = params.get('token');
+    if (fromUrl) {
+      sessionStorage.setItem(TOKEN_KEY, fromUrl);
+      params.delete('token');
+      const query = params.toString();
+      history.replaceState(null, '', `${location.pathname}${query ? `?${query}` : ''}${location.hash}`);
+      return fromUrl;
+    }
+    return sessionStorage.getItem(TOKEN_KEY);
+  } catch {
+    return null;
+  }
+}
+
+async function httpInvoke<M extends MethodName>(token: string | null, method: M, input: Input<M> | undefined): Promise<ApiResult<Output<M>>> {
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(), CALL_TIMEOUT_MS);
   let response: Response;
   try {
     response = await fetch(`/api/rpc/${encodeURIComponent(method)}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json',
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+      },
       body: JSON.stringify(input ?? {}),
       signal: abort.signal,
     });
@@ -108,7 +135,7 @@ async function httpInvoke<M extends MethodName>(method: M, input: Input<M> | und
 type AnyListener = (payload: unknown) => void;
 
 /** One socket for all events; it reconnects with capped exponential backoff until the page closes. */
-function socketEvents(): Pick<Transport, 'subscribe' | 'onConnection'> {
+function socketEvents(token: string | null): Pick<Transport, 'subscribe' | 'onConnection'> {
   const listeners = new Map<string, Set<AnyListener>>();
   const stateListeners = new Set<(state: ConnectionState) => void>();
   let state: ConnectionState = 'connecting';
@@ -138,7 +165,9 @@ function socketEvents(): Pick<Transport, 'subscribe' | 'onConnection'> {
 
   const connect = (): void => {
     const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
-    const ws = new WebSocket(`${scheme}://${location.host}/api/events`);
+    // Browsers cannot set headers on a WebSocket, so the token travels as a query parameter.
+    const query = token ? `?token=${encodeURIComponent(token)}` : '';
+    const ws = new WebSocket(`${scheme}://${location.host}/api/events${query}`);
     socket = ws;
     ws.onopen = () => {
       attempt = 0;
@@ -186,7 +215,8 @@ function socketEvents(): Pick<Transport, 'subscribe' | 'onConnection'> {
 }
 
 function browserTransport(): Transport {
-  return { invoke: httpInvoke, ...socketEvents() };
+  const token = readToken();
+  return { invoke: (method, input) => httpInvoke(token, method, input), ...socketEvents(token) };
 }
 
 let transport: Transport | null = null;

@@ -18,7 +18,7 @@ export function OverviewTab() {
         <HealthCard />
         <InfoCard />
       </div>
-      <div className="grid grid-even">
+      <div className="grid grid-main">
         <DataCard />
         <GenerateForm />
       </div>

@@ -1,0 +1,218 @@
+/**
+ * The browser console against the real server: a temp workspace, `startHttpServer` in-process on a free
+ * port, Debian Chromium. Tests run in order and share one page, like an operator's session.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { GenerateInputSchema } from '../../src-main/api/contract.js';
+import { startHttpServer, type HttpServer } from '../../src-main/api/http.js';
+import { openServices, type Services } from '../../src-main/platform/services.js';
+import { initWorkspace } from '../../src-main/platform/workspace.js';
+import { launchChromium, openConsolePage, screenshot, type ConsolePage } from './browser.js';
+
+const tabs = ['overview', 'features', 'models', 'streams', 'monitoring', 'jobs', 'settings', 'logs'] as const;
+const ROWS = 20_000;
+
+let dir: string;
+let services: Services;
+let server: HttpServer;
+let browser: Browser;
+let session: ConsolePage;
+let page: Page;
+/** Every `jobs.progress` frame the page received, as the server sent it. */
+const progressFrames: { id: string; status: string; percent: number | null }[] = [];
+
+const tid = (id: string): string => `[data-testid="${id}"]`;
+
+/** The message the contract's schema gives for a field, so the test never hard-codes zod's wording. */
+function schemaMessage(input: Record<string, unknown>, field: string): string {
+  const parsed = GenerateInputSchema.safeParse(input);
+  const issue = parsed.success ? undefined : parsed.error.issues.find((i) => i.path[0] === field);
+  if (!issue) throw new Error(`expected ${JSON.stringify(input)} to be invalid at ${field}`);
+  return issue.message;
+}
+
+beforeAll(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'taxi-e2e-'));
+  initWorkspace(dir);
+  services = await openServices({ workspace: dir, mode: 'server' });
+  server = await startHttpServer({ services, host: '127.0.0.1', port: 0 });
+  browser = await launchChromium();
+  session = await openConsolePage(browser);
+  page = session.page;
+  page.on('websocket', (ws) => {
+    ws.on('framereceived', ({ payload }) => {
+      try {
+        const msg = JSON.parse(String(payload)) as { event?: string; payload?: { id: string; status: string; progress: { percent: number | null } } };
+        if (msg.event === 'jobs.progress' && msg.payload) {
+          progressFrames.push({ id: msg.payload.id, status: msg.payload.status, percent: msg.payload.progress.percent });
+        }
+      } catch {
+        // Not ours to judge here; the UI ignores malformed frames too.
+      }
+    });
+  });
+});
+
+afterAll(async () => {
+  await session?.context.close();
+  await browser?.close();
+  await server?.close();
+  await services?.close();
+  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe('browser console', () => {
+  it('shows real health, instance facts and the live connection on the Overview', async () => {
+    await page.goto(`${server.url}/`);
+    await expect.poll(() => page.evaluate(() => location.hash)).toBe('#/overview');
+    await page.locator(`${tid('connection-state')}[data-state="connected"]`).waitFor();
+
+    const sqliteRows = page.locator(`${tid('health-table')} tr[data-kind="sqlite"]`);
+    await sqliteRows.first().waitFor();
+    const count = await sqliteRows.count();
+    expect(count).toBeGreaterThan(0);
+    for (let i = 0; i < count; i++) {
+      const row = sqliteRows.nth(i);
+      expect(await row.locator(tid('health-status')).textContent()).toBe('ok');
+      const latency = await row.locator(tid('health-latency')).getAttribute('data-latency');
+      expect(Number(latency)).toBeGreaterThanOrEqual(0);
+      expect(await row.locator(tid('health-latency')).textContent()).toMatch(/\d+(\.\d+)? ms/);
+    }
+    expect(await page.locator(tid('health-overall')).getAttribute('data-status')).toMatch(/^(ok|degraded|down)$/);
+
+    await expect.poll(() => page.locator(tid('info-workspace')).textContent()).toContain(dir);
+    expect(await page.locator(tid('info-profile')).textContent()).toMatch(/\((embedded|cluster)\)/);
+    expect(await page.locator(tid('header-profile')).textContent()).toContain(services.workspace.profile.name);
+    await page.locator(tid('data-trips')).waitFor();
+  });
+
+  it('validates the generate form inline with the contract schema, sending nothing', async () => {
+    const before = services.jobs.list({ limit: 1000 }).length;
+
+    await page.locator(tid('gen-rows')).fill('0');
+    await expect.poll(() => page.locator(tid('gen-rows-error')).textContent()).toBe(schemaMessage({ rows: 0 }, 'rows'));
+
+    await page.locator(tid('gen-rows')).fill('12.5');
+    await expect.poll(() => page.locator(tid('gen-rows-error')).textContent()).toBe(schemaMessage({ rows: 12.5 }, 'rows'));
+
+    await page.locator(tid('gen-seed')).fill('-3');
+    await expect.poll(() => page.locator(tid('gen-seed-error')).textContent()).toBe(schemaMessage({ rows: 1, seed: -3 }, 'seed'));
+
+    await page.locator(tid('gen-submit')).click();
+    expect(await page.locator(tid('gen-submit')).isDisabled()).toBe(true);
+    expect(await page.locator(tid('gen-started')).count()).toBe(0);
+    expect(services.jobs.list({ limit: 1000 }).length).toBe(before);
+  });
+
+  it(`generates ${ROWS.toLocaleString('en-US')} trips from the form and follows the job live to 100%`, { timeout: 120_000 }, async () => {
+    await page.locator(tid('gen-rows')).fill(String(ROWS));
+    await page.locator(tid('gen-seed')).fill('7');
+    await page.locator(tid('gen-drift')).selectOption('night_shift');
+    expect(await page.locator(tid('gen-rows-error')).count()).toBe(0);
+    await page.locator(tid('gen-submit')).click();
+
+    const started = page.locator(tid('gen-started'));
+    await started.waitFor();
+    const jobId = await started.getAttribute('data-job-id');
+    expect(jobId).toBeTruthy();
+
+    // The UI does not poll jobs: the row can only reach "succeeded" through the jobs.progress event.
+    const row = page.locator(`${tid('recent-jobs-table')} ${tid(`job-row-${jobId}`)}`);
+    await row.waitFor();
+    const finished = page.locator('[data-status="succeeded"], [data-status="failed"], [data-status="cancelled"]');
+    await row.and(finished).waitFor({ timeout: 90_000 });
+    // On failure, show the job's own error rather than a bare status mismatch.
+    expect({ status: await row.getAttribute('data-status'), error: services.jobs.get(jobId!).error }).toEqual({ status: 'succeeded', error: null });
+    expect(await row.locator(tid('job-progress')).getAttribute('data-percent')).toBe('100');
+    expect(await row.locator(tid('job-progress-text')).textContent()).toContain('100%');
+    expect(await row.locator(tid('job-cancel')).count()).toBe(0);
+
+    const frames = progressFrames.filter((f) => f.id === jobId);
+    expect(frames.length).toBeGreaterThan(0);
+    expect(frames.at(-1)?.status).toBe('succeeded');
+
+    const job = services.jobs.get(jobId!);
+    expect(job.status).toBe('succeeded');
+    expect((job.input as { rows: number; drift: string }).rows).toBe(ROWS);
+    expect((job.input as { rows: number; drift: string }).drift).toBe('night_shift');
+
+    // A finished job refreshes the trip store summary.
+    await expect.poll(() => page.locator(tid('data-trips')).textContent(), { timeout: 15_000 }).toBe(ROWS.toLocaleString('en-US'));
+    await page.locator(`${tid('data-months-chart')}[data-ready="true"] svg`).waitFor();
+    await screenshot(page, 'overview');
+  });
+
+  it('lists the job on the Jobs tab, reached with Ctrl+6', async () => {
+    await page.keyboard.press('Control+6');
+    await expect.poll(() => page.evaluate(() => location.hash)).toBe('#/jobs');
+    const rows = page.locator(`${tid('jobs-table')} tbody tr`);
+    await rows.first().waitFor();
+    const generated = page.locator(`${tid('jobs-table')} tr[data-kind="data.generate"][data-status="succeeded"]`);
+    expect(await generated.count()).toBeGreaterThanOrEqual(1);
+    await generated.first().locator(tid('job-result')).waitFor();
+    await screenshot(page, 'jobs');
+  });
+
+  it('switches every tab with Ctrl+1..8 and keeps the hash in step', async () => {
+    for (const [i, tab] of tabs.entries()) {
+      await page.keyboard.press(`Control+${i + 1}`);
+      await expect.poll(() => page.evaluate(() => location.hash)).toBe(`#/${tab}`);
+      expect(await page.locator(tid(`tab-${tab}`)).getAttribute('aria-selected')).toBe('true');
+      await page.locator(tid(`panel-${tab}`)).waitFor();
+      if (tab === 'overview') await page.locator(`${tid('data-months-chart')}[data-ready="true"] svg`).waitFor();
+      if (tab !== 'overview' && tab !== 'jobs') {
+        await page.locator(tid(`placeholder-${tab}`)).waitFor();
+        await screenshot(page, tab);
+      }
+    }
+  });
+
+  it('opens a tab from a deep link and follows browser history', async () => {
+    await page.goto(`${server.url}/#/monitoring`);
+    await page.locator(tid('panel-monitoring')).waitFor();
+    expect(await page.locator(tid('tab-monitoring')).getAttribute('aria-selected')).toBe('true');
+
+    await page.locator(tid('tab-streams')).click();
+    await expect.poll(() => page.evaluate(() => location.hash)).toBe('#/streams');
+    await page.goBack();
+    await page.locator(tid('panel-monitoring')).waitFor();
+
+    await page.goto(`${server.url}/#/not-a-tab`);
+    await page.locator(tid('panel-overview')).waitFor();
+  });
+
+  it('renders the dark theme', async () => {
+    const dark = await openConsolePage(browser, { colorScheme: 'dark' });
+    try {
+      await dark.page.goto(`${server.url}/#/overview`);
+      await dark.page.locator(`${tid('data-months-chart')}[data-ready="true"] svg`).waitFor();
+      await dark.page.locator(`${tid('health-table')} tbody tr`).first().waitFor();
+      expect(await dark.page.evaluate(() => document.documentElement.dataset.theme)).toBe('dark');
+      await screenshot(dark.page, 'overview-dark');
+      expect(dark.problems).toEqual([]);
+    } finally {
+      await dark.context.close();
+    }
+  });
+
+  it('shows the disconnected state when the server goes away and recovers when it returns', async () => {
+    await page.goto(`${server.url}/#/overview`);
+    await page.locator(`${tid('connection-state')}[data-state="connected"]`).waitFor();
+    const port = server.port;
+    await server.close();
+    await page.locator(`${tid('connection-state')}[data-state="disconnected"]`).waitFor({ timeout: 15_000 });
+    await page.locator(tid('disconnected-banner')).waitFor();
+
+    server = await startHttpServer({ services, host: '127.0.0.1', port });
+    await page.locator(`${tid('connection-state')}[data-state="connected"]`).waitFor({ timeout: 20_000 });
+    expect(await page.locator(tid('disconnected-banner')).count()).toBe(0);
+  });
+
+  it('ran without console errors, page exceptions or CSP violations', () => {
+    expect(session.problems).toEqual([]);
+  });
+});
