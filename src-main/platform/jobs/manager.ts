@@ -5,7 +5,9 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Job, JobStatus } from '../../api/contract.js';
 import { AppError } from '../errors.js';
@@ -19,6 +21,7 @@ import type { FromWorker, WorkerStart } from './protocol.js';
 const EMIT_EVERY_MS = 150;
 const PERSIST_EVERY_MS = 1000;
 const CANCEL_GRACE_MS = 5000;
+const EXIT_GRACE_MS = 2000;
 const JOB_LOG_LIMIT = 500;
 
 interface Running {
@@ -61,13 +64,22 @@ const rowToJob = (r: JobRow): Job => ({
 const TERMINAL: ReadonlySet<JobStatus> = new Set(['succeeded', 'failed', 'cancelled']);
 export const isTerminal = (s: JobStatus): boolean => TERMINAL.has(s);
 
-/** Where the worker entry lives: next to the bundle when built, as TypeScript (through tsx) from source. */
-export function workerEntry(): { file: string; execArgv: string[] } {
+/**
+ * How to start the worker: the bundle's worker.js when built; from source (tests, `npm run cli`), a tiny
+ * bootstrap that registers tsx's loader inside the worker before importing worker.ts.
+ */
+export function workerSpawn(workerData: WorkerStart): Worker {
   const here = fileURLToPath(import.meta.url);
-  if (here.endsWith('.ts')) return { file: fileURLToPath(new URL('./worker.ts', import.meta.url)), execArgv: ['--import', 'tsx'] };
+  if (here.endsWith('.ts')) {
+    const tsxDir = path.dirname(createRequire(import.meta.url).resolve('tsx/package.json'));
+    const tsx = pathToFileURL(path.join(tsxDir, 'dist/esm/api/index.mjs')).href;
+    const entry = new URL('./worker.ts', import.meta.url).href;
+    const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
+    return new Worker(boot, { eval: true, workerData });
+  }
   for (const rel of ['./worker.js', '../worker.js']) {
     const file = fileURLToPath(new URL(rel, import.meta.url));
-    if (fs.existsSync(file)) return { file, execArgv: [] };
+    if (fs.existsSync(file)) return new Worker(file, { workerData });
   }
   throw new AppError('INTERNAL', `job worker entry not found next to ${here}; rebuild the app (npm run build)`);
 }
@@ -210,9 +222,8 @@ export class JobManager extends EventEmitter<{ progress: [Job] }> {
 
   private launch(id: string): void {
     const job = this.get(id);
-    const entry = workerEntry();
     const start: WorkerStart = { jobId: id, kind: job.kind, input: job.input, workspaceRoot: this.workspace.paths.root };
-    const worker = new Worker(entry.file, { workerData: start, execArgv: entry.execArgv });
+    const worker = workerSpawn(start);
     const tracker = new ProgressTracker();
     tracker.update({ done: 0, total: null, unit: job.progress.unit });
     let settle!: () => void;
@@ -227,9 +238,14 @@ export class JobManager extends EventEmitter<{ progress: [Job] }> {
     worker.on('message', (m: FromWorker) => {
       if (m.type === 'progress') this.onProgress(id, run, m.report);
       else if (m.type === 'log') this.appendLog(id, m.level, m.message);
-      else if (m.type === 'done') outcome = { status: 'succeeded', result: m.result, error: null };
-      else if (m.type === 'error')
-        outcome = { status: m.error.code === 'CANCELLED' ? 'cancelled' : 'failed', result: null, error: m.error };
+      else if (m.type === 'done' || m.type === 'error') {
+        outcome =
+          m.type === 'done'
+            ? { status: 'succeeded', result: m.result, error: null }
+            : { status: m.error.code === 'CANCELLED' ? 'cancelled' : 'failed', result: null, error: m.error };
+        // A handle left open by a task must not keep a finished job alive.
+        setTimeout(() => void worker.terminate(), EXIT_GRACE_MS).unref();
+      }
     });
     worker.on('error', (e) => {
       outcome ??= { status: 'failed', result: null, error: { code: 'INTERNAL', message: e.message } };

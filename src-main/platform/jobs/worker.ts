@@ -20,6 +20,8 @@ async function main(start: WorkerStart): Promise<void> {
   port!.on('message', (m: ToWorker) => {
     if (m.type === 'cancel') controller.abort();
   });
+  // The cancel listener must not keep the thread alive once the task is done.
+  port!.unref();
   if (!isJobKind(start.kind)) throw Object.assign(new Error(`unknown job kind "${start.kind}"`), { code: 'INVALID_INPUT' });
   const k = jobKind(start.kind);
   const input = k.input.parse(start.input);
