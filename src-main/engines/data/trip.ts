@@ -6,8 +6,6 @@
  * copy the TFX sample came from (its trip_start_hour equals the UTC hour of trip_start_timestamp), so
  * both layouts agree without a time-zone database.
  */
-import { z } from 'zod';
-
 export type ColumnKind = 'string' | 'int' | 'double' | 'timestamp' | 'bool';
 
 export interface TripColumn {

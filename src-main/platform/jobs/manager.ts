@@ -149,8 +149,14 @@ export class JobManager extends EventEmitter<{ progress: [Job] }> {
   list(opts: { limit?: number; status?: JobStatus; kind?: string } = {}): Job[] {
     const where: string[] = [];
     const args: unknown[] = [];
-    if (opts.status) (where.push('status = ?'), args.push(opts.status));
-    if (opts.kind) (where.push('kind = ?'), args.push(opts.kind));
+    if (opts.status) {
+      where.push('status = ?');
+      args.push(opts.status);
+    }
+    if (opts.kind) {
+      where.push('kind = ?');
+      args.push(opts.kind);
+    }
     const sql = `SELECT * FROM jobs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, rowid DESC LIMIT ?`;
     const rows = this.db.prepare(sql).all(...args, opts.limit ?? 50) as JobRow[];
     return rows.map((r) => {
