@@ -18,11 +18,13 @@ export interface JobBar {
 export function jobBar(title: string, stream: NodeJS.WriteStream = process.stderr): JobBar {
   if (!stream.isTTY) {
     let last = 0;
+    let lastStatus = '';
     return {
       update(job) {
         const now = Date.now();
-        if (now - last < 2000 && job.status === 'running') return;
+        if (job.status === lastStatus && (job.status !== 'running' || now - last < 2000)) return;
         last = now;
+        lastStatus = job.status;
         const p = job.progress;
         stream.write(`${title}: ${job.status} ${p.done}${p.total ? `/${p.total}` : ''} ${p.unit}${p.percent !== null ? ` (${p.percent}%)` : ''} ${fmtRate(p.rate, p.unit)}\n`);
       },

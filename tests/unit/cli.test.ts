@@ -1,0 +1,87 @@
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const root = path.resolve(import.meta.dirname, '../..');
+const bin = path.join(root, 'bin/taxi-mlops.js');
+const dirs: string[] = [];
+const tmp = (): string => {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'taxi-cli-'));
+  dirs.push(d);
+  return d;
+};
+afterAll(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+
+async function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [bin, ...args], { cwd: root, env: { ...process.env, ...env }, timeout: 120_000 });
+    return { code: 0, stdout, stderr };
+  } catch (e) {
+    const x = e as { code: number; stdout: string; stderr: string };
+    return { code: x.code, stdout: x.stdout, stderr: x.stderr };
+  }
+}
+
+describe('taxi-mlops CLI (built)', () => {
+  it.each([[], ['init'], ['import'], ['generate'], ['serve'], ['jobs'], ['jobs', 'show'], ['demo'], ['summary']])(
+    'has --help for "%s"',
+    async (...cmd) => {
+      const r = await cli([...cmd.flat(), '--help']);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/^Usage: taxi-mlops/m);
+    },
+  );
+
+  it('init creates a workspace; a second init keeps it', async () => {
+    const ws = path.join(tmp(), 'ws');
+    const a = await cli(['--workspace', ws, 'init']);
+    expect(a.code).toBe(0);
+    expect(a.stdout).toContain(`created workspace ${ws}`);
+    expect(fs.existsSync(path.join(ws, 'config.yaml'))).toBe(true);
+    const b = await cli(['--workspace', ws, 'init']);
+    expect(b.stdout).toContain('already initialised');
+  });
+
+  it('imports a file with a progress line and a summary, then lists the job', async () => {
+    const ws = path.join(tmp(), 'ws');
+    await cli(['--workspace', ws, 'init']);
+    const sample = path.join(root, 'resources/data/chicago_taxi_trips_sample.csv');
+    const r = await cli(['--workspace', ws, 'import', sample]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/rows read 12000, accepted (\d+), rejected (\d+)/);
+    const [, acc, rej] = /accepted (\d+), rejected (\d+)/.exec(r.stdout)!;
+    expect(Number(acc) + Number(rej)).toBe(12000);
+    expect(r.stderr).toMatch(/Import chicago_taxi_trips_sample\.csv: succeeded/);
+    const jobs = await cli(['--workspace', ws, '--json', 'jobs', 'list']);
+    const list = JSON.parse(jobs.stdout) as { kind: string; status: string }[];
+    expect(list[0]).toMatchObject({ kind: 'data.import', status: 'succeeded' });
+  });
+
+  it('fails with a non-zero exit and one line naming the problem', async () => {
+    const ws = path.join(tmp(), 'ws');
+    await cli(['--workspace', ws, 'init']);
+    const missing = await cli(['--workspace', ws, 'import', '/no/such/file.csv']);
+    expect(missing.code).not.toBe(0);
+    expect(missing.stderr.trim().split('\n').at(-1)).toMatch(/^taxi-mlops: NOT_FOUND: .*\/no\/such\/file\.csv/);
+    const badRows = await cli(['--workspace', ws, 'generate', '--rows', 'many']);
+    expect(badRows.code).not.toBe(0);
+    expect(badRows.stderr).toContain('--rows must be an integer');
+    const noWs = await cli(['--workspace', path.join(tmp(), 'nothing-here'), 'jobs']);
+    expect(noWs.code).toBe(1);
+    expect(noWs.stderr).toMatch(/taxi-mlops: NOT_FOUND: no workspace at .* run "taxi-mlops init/);
+  });
+
+  it('a broken config.yaml stops every command with the file, line and key', async () => {
+    const ws = path.join(tmp(), 'ws');
+    await cli(['--workspace', ws, 'init']);
+    const file = path.join(ws, 'config.yaml');
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('materialization_interval: 1800', 'materialization_interval: -5'));
+    const r = await cli(['--workspace', ws, 'jobs']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/INVALID_CONFIG: .*config\.yaml:\d+: scheduling\.materialization_interval: /);
+  });
+});
