@@ -128,8 +128,11 @@ function useAppWiring(): void {
     const offUi = watchUi();
     const offConn = watchConnection();
     const offJobs = followJobProgress((job) => {
-      // A finished job may have changed what the trip store holds.
-      if (job.status === 'succeeded') void useSystemStore.getState().refreshSummary();
+      // A finished job may have changed what the stores hold, and health reports on their contents.
+      if (job.status === 'succeeded') {
+        void useSystemStore.getState().refreshSummary();
+        void useSystemStore.getState().refreshHealth();
+      }
     });
     return () => {
       offUi();

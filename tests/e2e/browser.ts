@@ -33,24 +33,31 @@ export interface ConsolePage {
   page: Page;
   /** Console errors, page exceptions and CSP violations seen so far. */
   problems: string[];
+  /**
+   * Set while a test takes the server down on purpose: the browser then logs refused sockets, refused
+   * fetches and fastify's 503 while closing, and the test asserts the UI's reaction instead.
+   */
+  outage: boolean;
 }
+
+const NETWORK_NOISE = /WebSocket connection to .* failed|net::ERR_CONNECTION_REFUSED|status of 503/;
 
 export async function openConsolePage(browser: Browser, opts: { colorScheme?: 'light' | 'dark' } = {}): Promise<ConsolePage> {
   const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, colorScheme: opts.colorScheme ?? 'light' });
   const page = await context.newPage();
-  const problems: string[] = [];
+  const session: ConsolePage = { context, page, problems: [], outage: false };
   page.on('console', (msg) => {
-    // While the server is down the browser itself logs the refused socket and fetches as errors; the test
-    // that stops the server expects exactly that and asserts the UI's reaction instead.
-    if (msg.type() === 'error' && !/WebSocket connection to .* failed|net::ERR_CONNECTION_REFUSED/.test(msg.text())) problems.push(`console: ${msg.text()}`);
+    if (msg.type() !== 'error') return;
+    if (session.outage && NETWORK_NOISE.test(msg.text())) return;
+    session.problems.push(`console: ${msg.text()} (${msg.location().url})`);
   });
-  page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
+  page.on('pageerror', (err) => session.problems.push(`pageerror: ${err.message}`));
   await page.addInitScript(() => {
     document.addEventListener('securitypolicyviolation', (e) => {
       console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`);
     });
   });
-  return { context, page, problems };
+  return session;
 }
 
 export async function screenshot(page: Page, name: string): Promise<string> {

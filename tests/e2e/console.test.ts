@@ -154,6 +154,32 @@ describe('browser console', () => {
     const generated = page.locator(`${tid('jobs-table')} tr[data-kind="data.generate"][data-status="succeeded"]`);
     expect(await generated.count()).toBeGreaterThanOrEqual(1);
     await generated.first().locator(tid('job-result')).waitFor();
+  });
+
+  it('shows a long job moving live and cancels it from the Jobs tab', { timeout: 120_000 }, async () => {
+    await page.keyboard.press('Control+1');
+    // Big enough to still be running a few seconds after it starts (the generator does ~1M rows/s here).
+    await page.locator(tid('gen-rows')).fill('30000000');
+    await page.locator(tid('gen-submit')).click();
+    // The form is fresh after the tab switch, so the only "started" note is this job's.
+    const started = page.locator(tid('gen-started'));
+    await started.waitFor();
+    const jobId = (await started.getAttribute('data-job-id'))!;
+
+    await page.keyboard.press('Control+6');
+    const row = page.locator(`${tid('jobs-table')} ${tid(`job-row-${jobId}`)}`);
+    await row.and(page.locator('[data-status="running"]')).waitFor({ timeout: 30_000 });
+    // Wait until a real progress tick has arrived, not just the "running" transition.
+    await expect
+      .poll(async () => Number((await row.locator(tid('job-progress')).getAttribute('data-percent')) || 0), { timeout: 30_000 })
+      .toBeGreaterThan(0);
+    expect(await row.locator(tid('job-progress-text')).textContent()).toMatch(/rows\/s/);
+    await screenshot(page, 'jobs-running');
+
+    await row.locator(tid('job-cancel')).click();
+    await row.and(page.locator('[data-status="cancelled"]')).waitFor({ timeout: 30_000 });
+    expect(await row.locator(tid('job-error')).textContent()).toContain('CANCELLED');
+    expect(services.jobs.get(jobId).status).toBe('cancelled');
     await screenshot(page, 'jobs');
   });
 
@@ -203,6 +229,7 @@ describe('browser console', () => {
     await page.goto(`${server.url}/#/overview`);
     await page.locator(`${tid('connection-state')}[data-state="connected"]`).waitFor();
     const port = server.port;
+    session.outage = true;
     await server.close();
     await page.locator(`${tid('connection-state')}[data-state="disconnected"]`).waitFor({ timeout: 15_000 });
     await page.locator(tid('disconnected-banner')).waitFor();
@@ -210,6 +237,11 @@ describe('browser console', () => {
     server = await startHttpServer({ services, host: '127.0.0.1', port });
     await page.locator(`${tid('connection-state')}[data-state="connected"]`).waitFor({ timeout: 20_000 });
     expect(await page.locator(tid('disconnected-banner')).count()).toBe(0);
+    // Calls work again, not just the socket.
+    await page.locator(tid('health-refresh')).click();
+    await page.locator(`${tid('health-refresh')}:not([disabled])`).waitFor();
+    expect(await page.locator(tid('health-error')).count()).toBe(0);
+    session.outage = false;
   });
 
   it('ran without console errors, page exceptions or CSP violations', () => {

@@ -18,14 +18,23 @@ function progressLine(job: Job): string {
   return parts.join(' · ');
 }
 
-/** Scalar fields of a result, for a one-line summary; the full value stays one click away. */
+function highlight(key: string, value: unknown): string | null {
+  if (typeof value === 'number') {
+    return key.endsWith('_ms') ? `${key.slice(0, -3)} ${formatDuration(value / 1000)}` : `${key} ${formatInt(value)}`;
+  }
+  // Long strings (paths, timestamps) crowd the line; they are in the full result.
+  if ((typeof value === 'string' && value.length <= 24) || typeof value === 'boolean') return `${key} ${String(value)}`;
+  return null;
+}
+
+/** Short scalar fields of a result, for a one-line summary; the full value stays one click away. */
 function resultHighlights(result: unknown): string {
   if (result === null || result === undefined) return '';
   if (typeof result !== 'object') return String(result);
   return Object.entries(result as Record<string, unknown>)
-    .filter(([, v]) => typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean')
+    .map(([k, v]) => highlight(k, v))
+    .filter((h): h is string => h !== null)
     .slice(0, 4)
-    .map(([k, v]) => `${k}: ${typeof v === 'number' ? formatInt(v) : String(v)}`)
     .join(' · ');
 }
 
