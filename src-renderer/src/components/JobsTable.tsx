@@ -9,7 +9,8 @@ function progressLine(job: Job): string {
   const p = job.progress;
   const parts: string[] = [];
   const percent = job.status === 'succeeded' ? 100 : p.percent;
-  if (percent !== null) parts.push(`${Math.floor(percent)}%`);
+  // Floor, so 99.6% never reads as done; one decimal early on, so a slow start still visibly moves.
+  if (percent !== null) parts.push(percent < 10 && percent > 0 ? `${(Math.floor(percent * 10) / 10).toFixed(1)}%` : `${Math.floor(percent)}%`);
   parts.push(p.total !== null ? `${formatInt(p.done)} / ${formatInt(p.total)} ${p.unit}` : `${formatInt(p.done)} ${p.unit}`);
   if (!isTerminal(job.status)) {
     parts.push(formatRate(p.rate, p.unit));
@@ -23,7 +24,7 @@ function highlight(key: string, value: unknown): string | null {
     return key.endsWith('_ms') ? `${key.slice(0, -3)} ${formatDuration(value / 1000)}` : `${key} ${formatInt(value)}`;
   }
   // Long strings (paths, timestamps) crowd the line; they are in the full result.
-  if ((typeof value === 'string' && value.length <= 24) || typeof value === 'boolean') return `${key} ${String(value)}`;
+  if ((typeof value === 'string' && value.length <= 20) || typeof value === 'boolean') return `${key} ${String(value)}`;
   return null;
 }
 
