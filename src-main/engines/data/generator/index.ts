@@ -9,7 +9,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import type { GenerateInput, GenerateSummary } from '../../../api/contract.js';
 import { AppError, cancelled } from '../../../platform/errors.js';
 import type { JobContext } from '../../../platform/jobs/context.js';
-import { openEngineDb, runMonitored, sqlIdent, sqlString } from '../../../platform/duckdb.js';
+import { openEngineDb, runMonitored, sqlIdent, sqlString, type QueryProgressReport } from '../../../platform/duckdb.js';
 import type { Workspace } from '../../../platform/workspace.js';
 import { appendTripsFromTable } from '../store.js';
 import type { TripDictionary } from './batch.js';
@@ -51,7 +51,7 @@ export async function runGenerate(input: GenerateInput, ctx: JobContext, opts: R
   const db = await openEngineDb(ctx.workspace);
   try {
     const months = await stageTrips(db.conn, model, input.rows, ctx, opts.batchSize ?? DEFAULT_BATCH_SIZE);
-    if (output && format) await writeFile(db.conn, model.dict, output, format, ctx);
+    if (output && format) await writeFile(db.conn, model.dict, output, format, input.rows, ctx);
     else await writeStore(db.conn, model.dict, ctx.workspace, `generated:${input.seed}:${input.drift}`, input.rows, ctx);
     const summary: GenerateSummary = {
       rows: input.rows,
@@ -91,14 +91,23 @@ async function stageTrips(conn: DuckDBConnection, model: TripModel, rows: number
   return model.slots.months.filter((_, i) => seen[i] === 1);
 }
 
+/**
+ * The write phase keeps `done` at the rows generated (a bar must not run backwards) and tells how far
+ * DuckDB has got in the message.
+ */
+function writeProgress(ctx: JobContext, rows: number, what: string): (p: QueryProgressReport) => void {
+  ctx.progress({ done: rows, total: rows, unit: 'rows', message: what });
+  return (p) => ctx.progress({ done: rows, total: rows, unit: 'rows', message: p.fraction === null ? what : `${what} (${Math.round(p.fraction * 100)}%)` });
+}
+
 /** Written beside the target and renamed into place, so a cancelled or failed run leaves no partial file. */
-async function writeFile(conn: DuckDBConnection, dict: TripDictionary, output: string, format: FileFormat, ctx: JobContext): Promise<void> {
+async function writeFile(conn: DuckDBConnection, dict: TripDictionary, output: string, format: FileFormat, rows: number, ctx: JobContext): Promise<void> {
   fs.mkdirSync(path.dirname(output), { recursive: true });
   const tmp = `${output}.${process.pid}.partial`;
   const options = format === 'csv' ? "FORMAT csv, HEADER true, TIMESTAMPFORMAT '%Y-%m-%d %H:%M:%S'" : 'FORMAT parquet';
-  ctx.progress({ done: 0, total: null, unit: 'rows', message: `writing ${path.basename(output)}` });
+  const onProgress = writeProgress(ctx, rows, `writing ${path.basename(output)}`);
   try {
-    await runMonitored(conn, `COPY (${tripSelectSql(STAGING, dict)}) TO ${sqlString(tmp)} (${options})`, { signal: ctx.signal, what: 'generate' });
+    await runMonitored(conn, `COPY (${tripSelectSql(STAGING, dict)}) TO ${sqlString(tmp)} (${options})`, { signal: ctx.signal, what: 'generate', onProgress });
     if (ctx.signal.aborted) throw cancelled('generate');
     fs.renameSync(tmp, output);
   } finally {
@@ -108,12 +117,13 @@ async function writeFile(conn: DuckDBConnection, dict: TripDictionary, output: s
 
 /** A real table, not a view over staging: the store reads it more than once. */
 async function writeStore(conn: DuckDBConnection, dict: TripDictionary, ws: Workspace, source: string, rows: number, ctx: JobContext): Promise<void> {
-  await runMonitored(conn, `CREATE OR REPLACE TABLE ${sqlIdent(TRIPS)} AS ${tripSelectSql(STAGING, dict)}`, { signal: ctx.signal, what: 'generate' });
+  const onProgress = writeProgress(ctx, rows, 'preparing trips for the store');
+  await runMonitored(conn, `CREATE OR REPLACE TABLE ${sqlIdent(TRIPS)} AS ${tripSelectSql(STAGING, dict)}`, { signal: ctx.signal, what: 'generate', onProgress });
   await conn.run(`DROP TABLE ${sqlIdent(STAGING)}`);
-  const r = await appendTripsFromTable(conn, TRIPS, ws, {
-    source,
-    signal: ctx.signal,
-    onProgress: (p) => ctx.progress({ done: Math.round((p.fraction ?? 0) * rows), total: rows, unit: 'rows', message: 'writing to the trip store' }),
-  });
+  const r = await appendTripsFromTable(conn, TRIPS, ws, { source, signal: ctx.signal, onProgress: writeProgress(ctx, rows, 'writing to the trip store') });
   ctx.log.info({ source, written: r.written, duplicates: r.duplicates, months: r.months }, 'generated trips stored');
+  if (r.duplicates > 0) {
+    // Ids are g<seed>-<index>: a second run with the same seed (whatever its drift or range) repeats them.
+    ctx.log.warn({ source, duplicates: r.duplicates }, 'generated trip ids already in the store were skipped; use another seed for new trips');
+  }
 }
