@@ -76,7 +76,7 @@ describe('runGenerate to files', () => {
     expect(fs.readFileSync(a).equals(fs.readFileSync(b))).toBe(true);
     const text = fs.readFileSync(a, 'utf8').split('\n');
     expect(text[0]).toBe(TRIP_COLUMNS.map((c) => c.name).join(','));
-    expect(text[1]!.startsWith('g11-0,false,gtaxi-')).toBe(true);
+    expect(text[1]!.startsWith('g11-night_shift-0,false,gtaxi-')).toBe(true);
     expect(text.filter((l) => l.length > 0)).toHaveLength(5001);
   });
 
@@ -114,6 +114,11 @@ describe('runGenerate into the trip store', () => {
     expect(before.months.map((m) => m.month)).toEqual(['2016-03', '2016-04']);
     await runGenerate(input({ rows: 4000, seed: 21, start: '2016-03-01', end: '2016-04-30' }), ctxOf());
     expect((await summarizeTripStore(ws)).trips).toBe(4000);
+    // Same seed, other drift: other trips, so they are added rather than taken for duplicates.
+    await runGenerate(input({ rows: 1000, seed: 21, start: '2016-03-01', end: '2016-04-30', drift: 'night_shift' }), ctxOf());
+    const after = await summarizeTripStore(ws);
+    expect(after.trips).toBe(5000);
+    expect(after.sources).toContainEqual({ source: 'generated:21:night_shift', rows: 1000 });
   });
 
   it('stops with CANCELLED when the signal aborts, leaving the store and the output untouched', async () => {

@@ -7,6 +7,9 @@ import type { Trip } from '../trip.js';
 
 export interface TripDictionary {
   seed: number;
+  /** g<seed>, plus the drift and a range hash when they differ from the defaults: runs that differ only
+   *  in drift or dates must not collide in the trip store, where equal ids count as duplicates. */
+  idPrefix: string;
   paymentTypes: readonly string[];
   /** Company names; a trip's code -1 means no company, like a third of the sample. */
   companies: readonly string[];
@@ -18,7 +21,7 @@ export interface TripDictionary {
 }
 
 export interface TripBatch {
-  /** Run-wide index of the first row; row k's trip id is g<seed>-<start + k>. */
+  /** Run-wide index of the first row; row k's trip id is <idPrefix>-<start + k>. */
   start: number;
   length: number;
   dict: TripDictionary;
@@ -59,7 +62,7 @@ export function allocateBatch(capacity: number, dict: TripDictionary): TripBatch
   };
 }
 
-export const tripIdOf = (seed: number, index: number): string => `g${seed}-${index}`;
+export const tripIdOf = (idPrefix: string, index: number): string => `${idPrefix}-${index}`;
 export const taxiIdOf = (poolIndex: number): string => `gtaxi-${String(poolIndex + 1).padStart(4, '0')}`;
 
 const coord = (values: Float64Array, point: number): number | null => (point < 0 ? null : values[point]!);
@@ -68,7 +71,7 @@ export function tripOfBatchRow(b: TripBatch, k: number): Trip {
   const pickup = b.pickupS[k]! * 1000;
   const company = b.company[k]!;
   return {
-    trip_id: tripIdOf(b.dict.seed, b.start + k),
+    trip_id: tripIdOf(b.dict.idPrefix, b.start + k),
     trip_id_derived: false,
     taxi_id: b.dict.taxiIds[b.taxi[k]!]!,
     taxi_id_derived: false,

@@ -9,6 +9,7 @@
  * so fares correlate with miles and seconds, card use with length, and coordinates with distance, as in
  * the sample.
  */
+import { createHash } from 'node:crypto';
 import type { DriftName } from '../../../api/contract.js';
 import { allocateBatch, taxiIdOf, type TripBatch, type TripDictionary } from './batch.js';
 import { areaCentroidsOf, milesClassOfAreas, type Calibration } from './calibration.js';
@@ -22,6 +23,12 @@ export interface ModelInput {
   drift: DriftName;
   start?: string | undefined;
   end?: string | undefined;
+}
+
+export function idPrefixOf(input: ModelInput): string {
+  const drift = input.drift === 'none' ? '' : `-${input.drift}`;
+  const range = input.start || input.end ? `-${createHash('sha1').update(`${input.start ?? ''}|${input.end ?? ''}`).digest('hex').slice(0, 6)}` : '';
+  return `g${input.seed}${drift}${range}`;
 }
 
 /** Categories drawn with an alias table, and the values the drawn indices stand for. */
@@ -149,6 +156,7 @@ export class TripModel {
     this.roundFare = quantizerOf(c.fare.round);
     this.dict = {
       seed: input.seed,
+      idPrefix: idPrefixOf(input),
       paymentTypes: c.payment.types,
       companies: fleet.names,
       taxiIds: Array.from({ length: fleet.poolSize }, (_, i) => taxiIdOf(i)),

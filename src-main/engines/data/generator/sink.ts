@@ -89,7 +89,7 @@ function tripExpressions(dict: TripDictionary): Record<keyof Trip, string> {
   const coord = (values: ArrayLike<number>, point: string): string =>
     `CASE WHEN ${point} < 0 THEN NULL ELSE list_extract(${doublesOf(values)}, ${point} + 1) END`;
   return {
-    trip_id: `${sqlString(`g${dict.seed}-`)} || CAST(idx AS VARCHAR)`,
+    trip_id: `${sqlString(`${dict.idPrefix}-`)} || CAST(idx AS VARCHAR)`,
     trip_id_derived: 'false',
     // Matches taxiIdOf: zero-padded to four digits, never truncated.
     taxi_id: `printf('gtaxi-%04d', taxi + 1)`,
