@@ -20,6 +20,7 @@ export default defineConfig({
   preload: {
     build: {
       outDir: 'out/preload',
+      minify: true,
       // A sandboxed preload cannot be an ES module: bundle it whole, as CommonJS.
       externalizeDeps: false,
       rollupOptions: {
@@ -33,6 +34,8 @@ export default defineConfig({
     plugins: [react()],
     build: {
       outDir: 'out/renderer',
+      // The browser console downloads this bundle; electron-vite leaves the renderer unminified by default.
+      minify: true,
       rollupOptions: { input: { index: resolve(import.meta.dirname, 'src-renderer/index.html') } },
     },
   },
