@@ -8,11 +8,13 @@ set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 HOME_DIR="$STATE_DIR/kafka"
-DATA="$HOME_DIR/data"
-CONF="$HOME_DIR/server.properties"
+# Another port (KAFKA_PORT set) is another broker: its own config, data, pid file and logs.
+if [[ "$KAFKA_PORT" == 19092 ]]; then INSTANCE=""; else INSTANCE="-$KAFKA_PORT"; fi
+DATA="$HOME_DIR/data$INSTANCE"
+CONF="$HOME_DIR/server$INSTANCE.properties"
 CLUSTER_ID_FILE="$HOME_DIR/cluster-id"
-PIDFILE="$HOME_DIR/kafka.pid"
-KLOG_DIR="$LOG_DIR/kafka"
+PIDFILE="$HOME_DIR/kafka$INSTANCE.pid"
+KLOG_DIR="$LOG_DIR/kafka$INSTANCE"
 STDOUT_LOG="$KLOG_DIR/stdout.log"
 NEEDLE="$CONF" # the broker's command line names our server.properties
 BOOTSTRAP="$SERVICES_HOST:$KAFKA_PORT"

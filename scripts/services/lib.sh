@@ -86,11 +86,16 @@ pid_alive() {
   [[ "$state" != "Z" ]]
 }
 
-# pid_matches PID NEEDLE — the process's command line contains NEEDLE (guards against recycled pids).
+# pid_matches PID NEEDLE... — the process's command line contains every NEEDLE (guards against
+# recycled pids and against another instance of the same service).
 pid_matches() {
-  local pid=$1 needle=$2
+  local pid=$1 cmdline needle
+  shift
   pid_alive "$pid" || return 1
-  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$needle"
+  cmdline=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) || return 1
+  for needle in "$@"; do
+    [[ "$cmdline" == *"$needle"* ]] || return 1
+  done
 }
 
 # read_pidfile FILE — prints the pid stored in FILE, or nothing.
@@ -99,12 +104,13 @@ read_pidfile() {
   tr -dc '0-9' <"$1" || true
 }
 
-# live_pid PIDFILE NEEDLE — prints the pid if the pid file points at our live process; removes a stale
-# pid file (dead pid, or a pid now used by another program) and prints nothing.
+# live_pid PIDFILE NEEDLE... — prints the pid if the pid file points at our live process; removes a
+# stale pid file (dead pid, or a pid now used by another program) and prints nothing.
 live_pid() {
-  local pidfile=$1 needle=$2 pid
+  local pidfile=$1 pid
+  shift
   pid=$(read_pidfile "$pidfile")
-  if [[ -n "$pid" ]] && pid_matches "$pid" "$needle"; then
+  if [[ -n "$pid" ]] && pid_matches "$pid" "$@"; then
     printf '%s\n' "$pid"
     return 0
   fi

@@ -10,9 +10,9 @@ set -euo pipefail
 DATA="$STATE_DIR/mlflow"
 DB="$DATA/mlflow.db"
 ARTIFACTS="$DATA/artifacts"
-PIDFILE="$DATA/mlflow.pid"
-LOGFILE="$LOG_DIR/mlflow.log"
-NEEDLE="sqlite:///$DB" # the server's command line names our database
+PIDFILE="$DATA/mlflow-$MLFLOW_PORT.pid"
+if [[ "$MLFLOW_PORT" == 15000 ]]; then LOGFILE="$LOG_DIR/mlflow.log"; else LOGFILE="$LOG_DIR/mlflow-$MLFLOW_PORT.log"; fi
+BACKEND_URI="sqlite:///$DB"
 URL="http://$SERVICES_HOST:$MLFLOW_PORT"
 WORKERS="${MLFLOW_WORKERS:-2}"
 
@@ -37,7 +37,7 @@ do_start() {
     return 0
   fi
   local pid
-  pid=$(live_pid "$PIDFILE" "$NEEDLE")
+  pid=$(live_pid "$PIDFILE" "--port $MLFLOW_PORT " "$BACKEND_URI")
   if [[ -n "$pid" ]]; then
     if wait_until 60 "mlflow (pid $pid) to answer on $URL" answering; then
       log "mlflow: already running on $URL (pid $pid)"
@@ -61,7 +61,7 @@ do_start() {
     start_detached "$PIDFILE" "$LOGFILE" \
       "$MLFLOW_VENV/bin/mlflow" server --host "$SERVICES_HOST" --port "$MLFLOW_PORT" \
       --workers "$WORKERS" \
-      --backend-store-uri "$NEEDLE" \
+      --backend-store-uri "$BACKEND_URI" \
       --artifacts-destination "$ARTIFACTS" --serve-artifacts
   )
   pid=$(read_pidfile "$PIDFILE")
@@ -83,7 +83,7 @@ do_start() {
 
 do_stop() {
   local pid
-  pid=$(live_pid "$PIDFILE" "$NEEDLE")
+  pid=$(live_pid "$PIDFILE" "--port $MLFLOW_PORT " "$BACKEND_URI")
   if [[ -z "$pid" ]]; then
     log "mlflow: not running (no live pid file)"
     return 0
@@ -94,7 +94,7 @@ do_stop() {
 
 do_status() {
   local pid
-  pid=$(live_pid "$PIDFILE" "$NEEDLE")
+  pid=$(live_pid "$PIDFILE" "--port $MLFLOW_PORT " "$BACKEND_URI")
   if answering; then
     if [[ -n "$pid" ]]; then
       echo "mlflow: running on $URL (pid $pid)"

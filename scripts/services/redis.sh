@@ -6,9 +6,9 @@ set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 DATA="$STATE_DIR/redis"
-PIDFILE="$DATA/redis.pid"
+PIDFILE="$DATA/redis-$REDIS_PORT.pid"
 LOGFILE="$LOG_DIR/redis.log"
-NEEDLE=":$REDIS_PORT" # redis-server's cmdline reads "redis-server 127.0.0.1:<port>"
+NEEDLE="redis-server $SERVICES_HOST:$REDIS_PORT" # how redis-server shows its command line
 
 answering() { [[ "$(redis_cli ping 2>/dev/null)" == PONG ]]; }
 
