@@ -4,7 +4,7 @@
 # Layout:
 #   <repo>/.services/            state dir (gitignored; override with SERVICES_STATE_DIR)
 #     <svc>/                     data of one service (redis/, kafka/, mlflow/)
-#     <svc>/<svc>.pid            pid file written at start, removed at stop
+#     <svc>/<svc>[-<port>].pid   pid file written at start, removed at stop (one per port/instance)
 #     logs/<svc>.log             service log; logs/install-<what>.log install output
 #     locks/<name>.lock          flock files so parallel test workers don't start/install twice
 #   ${SERVICES_TOOLS_DIR:-$HOME/.cache/taxi-mlops-services}/
