@@ -13,7 +13,8 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import fastifyStatic from '@fastify/static';
 import fastifyWebsocket from '@fastify/websocket';
 import { timingSafeEqual } from 'node:crypto';
-import { eventNames, methods, methodNames, type Job } from './contract.js';
+import { eventNames, methods, methodNames } from './contract.js';
+import { COMPAT_ROUTES } from './compat/index.js';
 import { dispatch } from './dispatch.js';
 import { AppError } from '../platform/errors.js';
 import type { Services } from '../platform/services.js';
@@ -97,11 +98,10 @@ function registerRpc(app: FastifyInstance, s: Services): void {
 
 function registerEvents(app: FastifyInstance, s: Services): void {
   app.get('/api/events', { websocket: true }, (socket) => {
-    const onProgress = (job: Job): void => {
-      if (socket.readyState === socket.OPEN) socket.send(JSON.stringify({ event: 'jobs.progress', payload: job }));
-    };
-    s.jobs.on('progress', onProgress);
-    socket.on('close', () => s.jobs.off('progress', onProgress));
+    const unsubscribe = s.events.subscribe((e) => {
+      if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(e));
+    });
+    socket.on('close', unsubscribe);
     // Clients send nothing; anything they send is ignored rather than parsed.
     socket.on('message', () => undefined);
   });
@@ -166,6 +166,7 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
   await app.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024 } });
   registerRpc(app, s);
   registerEvents(app, s);
+  for (const register of COMPAT_ROUTES) await register(app, s);
   registerStatic(app, opts.staticDir ?? defaultStaticDir());
   await app.listen({ host, port: opts.port ?? 8000 });
   const addr = app.server.address();

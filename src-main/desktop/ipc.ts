@@ -18,12 +18,11 @@ export function registerIpc(win: BrowserWindow, services: () => Services): () =>
     if (typeof method !== 'string') return { ok: false, error: { code: 'INVALID_INPUT', message: 'method name must be a string' } };
     return dispatch(services(), method, input);
   });
-  const onProgress = (job: unknown): void => {
-    if (!win.isDestroyed()) win.webContents.send(ipcEventChannel('jobs.progress'), job);
-  };
-  services().jobs.on('progress', onProgress);
+  const unsubscribe = services().events.subscribe((e) => {
+    if (!win.isDestroyed()) win.webContents.send(ipcEventChannel(e.event), e.payload);
+  });
   return () => {
     ipcMain.removeHandler(ipcInvokeChannel);
-    services().jobs.off('progress', onProgress);
+    unsubscribe();
   };
 }
