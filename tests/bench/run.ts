@@ -1,0 +1,143 @@
+/**
+ * `npm run bench`: runs every benchmark of the engines and writes bench/report.json and bench/REPORT.md —
+ * a table of what was measured, our figure, the reference measured in the same run, and the ratio.
+ * Benchmarks print numbers; nothing here asserts a speed (these machines are noisy).
+ *
+ *   npm run bench [-- --only import,generate] [-- --quick]
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+export interface BenchRow {
+  bench: string;
+  what: string;
+  ours: number | null;
+  reference: number | null;
+  unit: string;
+  /** ours / reference in the direction the target is stated (see note). */
+  ratio: number | null;
+  target: string;
+  note?: string;
+}
+
+interface BenchEntry {
+  name: string;
+  module: string;
+  run: (mod: Record<string, unknown>, quick: boolean) => Promise<BenchRow[]>;
+}
+
+const root = path.resolve(import.meta.dirname, '../..');
+const r2 = (x: number): number => Math.round(x * 100) / 100;
+
+const ENTRIES: BenchEntry[] = [
+  {
+    name: 'import',
+    module: './import.bench.ts',
+    run: async (m, quick) => {
+      const r = (await (m.runImportBench as (o: object) => Promise<{ rows: number; ours: { rows_per_s: number; median_s: number }; duckdb: { rows_per_s: number; median_s: number }; ratio: number }>)({
+        rows: quick ? 200_000 : 1_000_000,
+        rounds: quick ? 1 : 3,
+      }));
+      return [
+        {
+          bench: 'import',
+          what: `CSV import → Parquet, ${r.rows.toLocaleString('en-US')} rows (sample repeated), rows/s`,
+          ours: Math.round(r.ours.rows_per_s),
+          reference: Math.round(r.duckdb.rows_per_s),
+          unit: 'rows/s',
+          ratio: r2(r.ratio),
+          target: 'time ratio ≤ 3 vs DuckDB read_csv → Parquet',
+          note: `ours ${r.ours.median_s.toFixed(2)} s incl. validation, rejects and dedup; DuckDB ${r.duckdb.median_s.toFixed(2)} s plain copy`,
+        },
+      ];
+    },
+  },
+  {
+    name: 'generate',
+    module: './generate.bench.ts',
+    run: async (m, quick) => {
+      const r = (await (m.runGenerateBench as (o: object) => Promise<{ rows: number; generate_rows_per_s: number; parquet_rows: number; parquet_rows_per_s: number }>)({
+        rows: quick ? 300_000 : 2_000_000,
+        parquetRows: quick ? 200_000 : 1_000_000,
+      }));
+      return [
+        { bench: 'generate', what: `synthetic trips, pure generation (${r.rows.toLocaleString('en-US')} rows)`, ours: r.generate_rows_per_s, reference: null, unit: 'rows/s', ratio: null, target: 'reported' },
+        { bench: 'generate', what: `synthetic trips → Parquet (${r.parquet_rows.toLocaleString('en-US')} rows)`, ours: r.parquet_rows_per_s, reference: null, unit: 'rows/s', ratio: null, target: 'reported' },
+      ];
+    },
+  },
+];
+
+/** Benches other engines add: a module exporting `benchRows(quick)` returning BenchRow[] is picked up by name. */
+function discovered(): BenchEntry[] {
+  const known = new Set(ENTRIES.map((e) => `${e.name}.bench.ts`));
+  return fs
+    .readdirSync(import.meta.dirname)
+    .filter((f) => f.endsWith('.bench.ts') && !known.has(f))
+    .map((f) => ({
+      name: f.replace(/\.bench\.ts$/, ''),
+      module: `./${f}`,
+      run: async (m, quick) => {
+        const fn = m.benchRows as ((quick: boolean) => Promise<BenchRow[]>) | undefined;
+        if (!fn) return [];
+        return fn(quick);
+      },
+    }));
+}
+
+function markdown(rows: BenchRow[], meta: Record<string, unknown>): string {
+  const fmt = (v: number | null): string => (v === null ? '—' : v >= 1000 ? Math.round(v).toLocaleString('en-US') : String(v));
+  const lines = [
+    '# Benchmark report',
+    '',
+    `Measured ${meta.date} on ${meta.cpus} × ${meta.cpu} (${meta.memory_gib} GiB), Node ${meta.node}${meta.quick ? ' — quick mode, smaller sizes' : ''}.`,
+    'Each row: our figure and the reference measured side by side in the same run; the ratio is stated in the direction of its target.',
+    '',
+    '| bench | what | ours | reference | unit | ratio | target | note |',
+    '|---|---|---:|---:|---|---:|---|---|',
+    ...rows.map((r) => `| ${r.bench} | ${r.what} | ${fmt(r.ours)} | ${fmt(r.reference)} | ${r.unit} | ${r.ratio ?? '—'} | ${r.target} | ${r.note ?? ''} |`),
+    '',
+  ];
+  return lines.join('\n');
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const quick = args.includes('--quick');
+  const onlyArg = args.find((a) => a.startsWith('--only'));
+  const only = onlyArg ? (onlyArg.includes('=') ? onlyArg.split('=')[1]! : args[args.indexOf(onlyArg) + 1] ?? '').split(',') : null;
+  const entries = [...ENTRIES, ...discovered()].filter((e) => !only || only.includes(e.name));
+  const rows: BenchRow[] = [];
+  const failures: { bench: string; error: string }[] = [];
+  for (const e of entries) {
+    process.stderr.write(`bench ${e.name}…\n`);
+    const t0 = performance.now();
+    try {
+      const mod = (await import(e.module)) as Record<string, unknown>;
+      const got = await e.run(mod, quick);
+      rows.push(...got);
+      for (const r of got) process.stderr.write(`  ${r.what}: ours ${r.ours ?? '—'} ${r.unit}, reference ${r.reference ?? '—'}, ratio ${r.ratio ?? '—'}\n`);
+    } catch (err) {
+      failures.push({ bench: e.name, error: (err as Error).message });
+      process.stderr.write(`  FAILED: ${(err as Error).message}\n`);
+    }
+    process.stderr.write(`  (${((performance.now() - t0) / 1000).toFixed(1)} s)\n`);
+  }
+  const meta = {
+    date: new Date().toISOString(),
+    node: process.versions.node,
+    cpus: os.cpus().length,
+    cpu: os.cpus()[0]?.model ?? 'unknown',
+    memory_gib: Math.round(os.totalmem() / 1024 ** 3),
+    quick,
+  };
+  const outDir = path.join(root, 'bench');
+  fs.mkdirSync(outDir, { recursive: true });
+  fs.writeFileSync(path.join(outDir, 'report.json'), `${JSON.stringify({ meta, rows, failures }, null, 2)}\n`);
+  fs.writeFileSync(path.join(outDir, 'REPORT.md'), markdown(rows, meta) + (failures.length ? `\nFailed: ${failures.map((f) => `${f.bench} (${f.error})`).join('; ')}\n` : ''));
+  process.stdout.write(markdown(rows, meta));
+  if (failures.length) process.exitCode = 1;
+}
+
+await main();
