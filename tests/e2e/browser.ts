@@ -2,6 +2,7 @@
  * Debian's Chromium driven by playwright-core (no downloaded browser). Pages record console errors,
  * uncaught exceptions and CSP violations so a test can assert the console ran clean.
  */
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -10,6 +11,10 @@ export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const SCREENSHOT_DIR = path.resolve(import.meta.dirname, '../output/screenshots');
 
 export function launchChromium(): Promise<Browser> {
+  if (!fs.existsSync(CHROMIUM_PATH) && !process.env.CHROMIUM_PATH) {
+    // Same promise as the other services: a fresh machine gets Debian's Chromium from the project script.
+    execFileSync('bash', [path.resolve(import.meta.dirname, '../../scripts/services/install.sh'), 'chromium'], { stdio: 'inherit' });
+  }
   if (!fs.existsSync(CHROMIUM_PATH)) {
     throw new Error(`Chromium not found at ${CHROMIUM_PATH}: apt-get install -y chromium, or set CHROMIUM_PATH`);
   }
