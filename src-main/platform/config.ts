@@ -4,8 +4,9 @@
  * the key path and what was expected.
  */
 import fs from 'node:fs';
-import { parseDocument, isMap, LineCounter, type Document } from 'yaml';
+import { parse as parseYaml, parseDocument, isMap, LineCounter, type Document } from 'yaml';
 import { z } from 'zod';
+import { FeatureStoreSchema, featureStoreProblems, type FeatureStoreConfig } from '../engines/features/definitions.js';
 import { AppError } from './errors.js';
 
 /** A reference to a secret kept outside the config file (OS keychain, environment, or a 0600 file). */
@@ -105,13 +106,89 @@ export const ValidationSchema = z
   .strict();
 export type ValidationRules = z.infer<typeof ValidationSchema>;
 
+/**
+ * The shipped feature definitions (the `feature_store:` section of a new config.yaml). A config written
+ * before the feature store existed gets these too.
+ */
+const FEATURE_STORE_YAML = `feature_store:
+  # Entities are named by their join key: the column that identifies them in trips and in requests.
+  entities:
+    trip_id: { value_type: string, description: One taxi trip }
+    taxi_id: { value_type: string, description: One taxi (medallion) }
+    pickup_community_area: { value_type: int, description: Chicago community area (1-77) where a trip starts }
+
+  # A view's rows are keyed by its entity and stamped with event_timestamp (the trip's pickup time).
+  # ttl: how old a value may be and still be served (seconds, or 90s / 15m / 1h / 7d / 2w).
+  # A feature is one of:
+  #   column: <trip column>                           the trip's own value
+  #   time_part: hour|weekday|month|day|minute        of pickup_datetime, or of: <timestamp column>
+  #                                                   (weekday: 0 = Monday ... 6 = Sunday)
+  #   aggregate: count|sum|avg|min|max, window: 1h    over the entity's trips up to the row's time;
+  #                                                   count counts trips started in the window, the others
+  #                                                   use trips whose fare was known (dropped off) in it
+  #   aggregate: sum, ratio_of: { numerator, denominator }   sum(numerator) / sum(denominator)
+  feature_views:
+    trip_features:
+      entity: trip_id
+      ttl: 1d
+      source: trips
+      description: What is known about a trip when it starts
+      features:
+        - { name: trip_distance, column: trip_distance }
+        - { name: trip_seconds, column: trip_seconds }
+        - { name: passenger_count, column: passenger_count }
+        - { name: pickup_hour, time_part: hour }
+        - { name: pickup_weekday, time_part: weekday }
+        - { name: pickup_month, time_part: month }
+        - { name: pickup_community_area, column: pickup_community_area }
+        - { name: dropoff_community_area, column: dropoff_community_area }
+        - { name: payment_type, column: payment_type }
+        - { name: company, column: company }
+    taxi_activity:
+      entity: taxi_id
+      ttl: 1d
+      source: trips
+      description: How busy a taxi has been and what it has earned lately
+      features:
+        - { name: trips_1h, aggregate: count, window: 1h }
+        - { name: trips_24h, aggregate: count, window: 24h }
+        - { name: avg_fare_7d, aggregate: avg, column: fare_amount, window: 7d }
+        - { name: tip_rate_7d, aggregate: sum, ratio_of: { numerator: tips, denominator: fare_amount }, window: 7d }
+    area_demand:
+      entity: pickup_community_area
+      ttl: 2h
+      source: trips
+      description: Demand in the pickup area over the last hour
+      features:
+        - { name: trips_1h, aggregate: count, window: 1h }
+        - { name: avg_fare_1h, aggregate: avg, column: fare_amount, window: 1h }
+        - { name: avg_trip_seconds_1h, aggregate: avg, column: trip_seconds, window: 1h }
+
+  # A feature service is the set of features a model reads ("view:feature", or "view:*" for all of a view).
+  feature_services:
+    fare_model:
+      description: Inputs of the fare model. The fare itself is the label, never a feature.
+      features:
+        - trip_features:*
+        - taxi_activity:*
+        - area_demand:*
+`;
+
+const SHIPPED_FEATURE_STORE: unknown = (parseYaml(FEATURE_STORE_YAML) as { feature_store: unknown }).feature_store;
+
+/** View → feature names, as the platform guide's integration_config.yaml lists them. */
+export function featureListsOf(fs: FeatureStoreConfig): Record<string, string[]> {
+  return Object.fromEntries(Object.entries(fs.feature_views).map(([view, v]) => [view, v.features.map((f) => f.name)]));
+}
+
 export const ConfigSchema = z
   .object({
     version: z.literal(1),
     project: z.string().min(1).default('chicago_taxi'),
     active_profile: z.string().min(1),
     offline_store: z.object({ type: z.literal('file'), path: z.string().default('offline') }).strict(),
-    features: z.record(z.string(), z.array(z.string().min(1))).default({}),
+    feature_store: FeatureStoreSchema.prefault(SHIPPED_FEATURE_STORE as z.input<typeof FeatureStoreSchema>),
+    features: z.record(z.string(), z.array(z.string().min(1))).optional(),
     scheduling: z
       .object({
         refresh_interval: z.number().int().positive(),
@@ -142,7 +219,9 @@ export const ConfigSchema = z
         message: `profile "${c.active_profile}" is not defined under profiles (have: ${Object.keys(c.profiles).join(', ') || 'none'})`,
       });
     }
-  });
+    for (const p of featureStoreProblems(c.feature_store, c.features)) ctx.addIssue({ code: 'custom', path: p.path, message: p.message });
+  })
+  .transform((c) => ({ ...c, features: c.features ?? featureListsOf(c.feature_store) }));
 export type Config = z.infer<typeof ConfigSchema>;
 
 export const DEFAULT_CONFIG_YAML = `# Chicago Taxi MLOps Console — workspace configuration.
@@ -156,6 +235,9 @@ offline_store:
   type: file
   path: offline            # Parquet files, relative to the workspace
 
+# The platform guide's feature lists (view -> feature names). Every name must be a feature defined
+# under feature_store below; the check runs when the config loads. Leave the section out and it is
+# derived from feature_store. It selects nothing by itself: views serve all their features.
 features:
   trip_features:
     - trip_distance
@@ -178,6 +260,7 @@ features:
     - avg_fare_1h
     - avg_trip_seconds_1h
 
+${FEATURE_STORE_YAML}
 scheduling:
   refresh_interval: 3600          # seconds between transform runs (1 hour)
   materialization_interval: 1800  # seconds between incremental materializations (30 minutes)
