@@ -1,0 +1,148 @@
+/**
+ * Import throughput: our importTrips against DuckDB's own CSV → Parquet copy of the same file, side by
+ * side in one run (rounds alternate, medians are compared, so a busy machine slows both alike).
+ *
+ *   npx tsx tests/bench/import.bench.ts [rows] [rounds]
+ *
+ * The file is the real 12,000-row sample repeated to ~1M rows, written to a temp folder.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { importTrips } from '../../src-main/engines/data/import.js';
+import { inlineContext } from '../../src-main/platform/jobs/context.js';
+import { silentLogger } from '../../src-main/platform/logging.js';
+import { defaultThreads, sqlString } from '../../src-main/platform/duckdb.js';
+import { initWorkspace } from '../../src-main/platform/workspace.js';
+
+export const SAMPLE_CSV = path.resolve(import.meta.dirname, '../../../shared/data/chicago_taxi_trips_sample.csv');
+const SHARED_SAMPLE = '/work/shared/data/chicago_taxi_trips_sample.csv';
+
+export interface ImportBenchOptions {
+  /** Rows of the generated file (rounded up to whole copies of the sample); default 1,000,000. */
+  rows?: number;
+  /** Alternating rounds of both; default 3. */
+  rounds?: number;
+  /** Sample to repeat; default the shared 12,000-row sample. */
+  sample?: string;
+  /** Keep the temp folder (file, workspaces) for inspection. */
+  keep?: boolean;
+  log?: (line: string) => void;
+}
+
+export interface ImportBenchResult {
+  rows: number;
+  file_bytes: number;
+  threads: number;
+  ours: { seconds: number[]; median_s: number; rows_per_s: number; rows_written: number; rows_rejected: number };
+  duckdb: { seconds: number[]; median_s: number; rows_per_s: number };
+  /** Our median time over DuckDB's (target: at most 3). */
+  ratio: number;
+}
+
+function sampleFile(explicit?: string): string {
+  const found = [explicit, SAMPLE_CSV, SHARED_SAMPLE].find((p): p is string => !!p && fs.existsSync(p));
+  if (!found) throw new Error(`sample CSV not found (looked at ${SAMPLE_CSV} and ${SHARED_SAMPLE})`);
+  return found;
+}
+
+/** Writes header + the sample's rows repeated; returns the number of data rows. */
+export function buildRepeatedCsv(sample: string, target: string, rows: number): number {
+  const text = fs.readFileSync(sample, 'utf8');
+  const nl = text.indexOf('\n');
+  const header = text.slice(0, nl + 1);
+  const body = text.slice(nl + 1).replace(/\n?$/, '\n');
+  const perCopy = body.split('\n').length - 1;
+  const copies = Math.max(1, Math.ceil(rows / perCopy));
+  const fd = fs.openSync(target, 'w');
+  try {
+    fs.writeSync(fd, header);
+    for (let i = 0; i < copies; i++) fs.writeSync(fd, body);
+  } finally {
+    fs.closeSync(fd);
+  }
+  return copies * perCopy;
+}
+
+async function duckdbCopySeconds(csv: string, out: string, threads: number): Promise<number> {
+  const instance = await DuckDBInstance.create(':memory:', { threads: String(threads) });
+  const conn = await instance.connect();
+  try {
+    const t0 = performance.now();
+    await conn.run(`COPY (SELECT * FROM read_csv(${sqlString(csv)})) TO ${sqlString(out)} (FORMAT parquet)`);
+    return (performance.now() - t0) / 1000;
+  } finally {
+    conn.closeSync();
+    instance.closeSync();
+    fs.rmSync(out, { force: true });
+  }
+}
+
+async function oursSeconds(csv: string, wsDir: string): Promise<{ seconds: number; written: number; rejected: number }> {
+  const { workspace } = initWorkspace(wsDir);
+  const ctx = inlineContext(workspace, silentLogger());
+  const t0 = performance.now();
+  const s = await importTrips({ path: csv, layout: 'auto' }, ctx);
+  const seconds = (performance.now() - t0) / 1000;
+  fs.rmSync(wsDir, { recursive: true, force: true });
+  return { seconds, written: s.rows_written, rejected: s.rows_rejected };
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+export async function runImportBench(opts: ImportBenchOptions = {}): Promise<ImportBenchResult> {
+  const log = opts.log ?? (() => {});
+  const rounds = opts.rounds ?? 3;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'taxi-import-bench-'));
+  try {
+    const csv = path.join(dir, 'trips.csv');
+    const rows = buildRepeatedCsv(sampleFile(opts.sample), csv, opts.rows ?? 1_000_000);
+    const threads = defaultThreads();
+    log(`file: ${csv} (${rows.toLocaleString('en-US')} rows, ${(fs.statSync(csv).size / 1e6).toFixed(1)} MB), threads: ${threads}`);
+    const ours: number[] = [];
+    const duck: number[] = [];
+    let last = { written: 0, rejected: 0 };
+    for (let r = 0; r < rounds; r++) {
+      // Alternate who goes first so file-cache warmth and machine load favour neither.
+      const order = r % 2 === 0 ? (['duckdb', 'ours'] as const) : (['ours', 'duckdb'] as const);
+      for (const who of order) {
+        if (who === 'duckdb') duck.push(await duckdbCopySeconds(csv, path.join(dir, 'copy.parquet'), threads));
+        else {
+          const o = await oursSeconds(csv, path.join(dir, `ws-${r}`));
+          ours.push(o.seconds);
+          last = o;
+        }
+      }
+      log(`round ${r + 1}: duckdb ${duck.at(-1)!.toFixed(2)} s, ours ${ours.at(-1)!.toFixed(2)} s`);
+    }
+    const oursMedian = median(ours);
+    const duckMedian = median(duck);
+    return {
+      rows,
+      file_bytes: fs.statSync(csv).size,
+      threads,
+      ours: { seconds: ours, median_s: oursMedian, rows_per_s: Math.round(rows / oursMedian), rows_written: last.written, rows_rejected: last.rejected },
+      duckdb: { seconds: duck, median_s: duckMedian, rows_per_s: Math.round(rows / duckMedian) },
+      ratio: oursMedian / duckMedian,
+    };
+  } finally {
+    if (!opts.keep) fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
+  const rows = Number(process.argv[2] ?? 1_000_000);
+  const rounds = Number(process.argv[3] ?? 3);
+  const r = await runImportBench({ rows, rounds, log: (l) => console.log(l) });
+  const fmt = (n: number): string => n.toLocaleString('en-US');
+  console.log(`DuckDB COPY read_csv → parquet: ${fmt(r.duckdb.rows_per_s)} rows/s (median ${r.duckdb.median_s.toFixed(2)} s)`);
+  console.log(`importTrips (validate, ids, rejects, store): ${fmt(r.ours.rows_per_s)} rows/s (median ${r.ours.median_s.toFixed(2)} s)`);
+  console.log(`ratio (ours / DuckDB time): ${r.ratio.toFixed(2)}x — target ≤ 3x ${r.ratio <= 3 ? 'met' : 'NOT met'}`);
+  console.log(JSON.stringify(r));
+}
