@@ -23,6 +23,8 @@ import type { Entity, FeatureDef, FeatureService, FeatureView, ValueType } from 
 
 export interface SourceDef {
   name: string;
+  /** Column that identifies a row (picks one row deterministically among equal ones). */
+  id_field: string;
   /** Column name → kind. */
   columns: ReadonlyMap<string, ColumnKind>;
   /** When a row happened: feature rows of a view are as of this time. */
@@ -34,6 +36,7 @@ export interface SourceDef {
 export const SOURCES: Readonly<Record<string, SourceDef>> = {
   trips: {
     name: 'trips',
+    id_field: 'trip_id',
     columns: new Map(TRIP_COLUMNS.map((c) => [c.name, c.kind])),
     timestamp_field: 'pickup_datetime',
     known_at_field: 'dropoff_datetime',
