@@ -1,0 +1,277 @@
+/**
+ * Runs in registry.db: lifecycle, params (immutable), tags, metric histories with a latest-value table,
+ * log-batch (all or nothing) and search compiled from MLflow's filter grammar.
+ */
+import { randomInt, randomUUID } from 'node:crypto';
+import { AppError } from '../../../platform/errors.js';
+import type { Db } from '../../../platform/db/sqlite.js';
+import { parseFilter, parseOrderBy } from '../filter.js';
+import { runArtifactUri } from '../paths.js';
+import {
+  LIMITS,
+  RUN_STATUSES,
+  type CreateRunRequest,
+  type LogBatchRequest,
+  type Metric,
+  type Page,
+  type Run,
+  type RunInfo,
+  type RunStatus,
+  type SearchRunsRequest,
+  type Tag,
+  type UpdateRunRequest,
+} from '../types.js';
+import { experimentIdOf, experimentRow, stagesOf } from './experiments.js';
+import { offsetOf, pageOf } from './page-token.js';
+import { RUNS_TARGET, compileSearch } from './search-sql.js';
+import { checkBatch, checkMaxResults, checkMetric, checkParam, checkRunTag } from './validate.js';
+
+/** The tag MLflow mirrors the run name into. */
+export const RUN_NAME_TAG = 'mlflow.runName';
+
+interface RunRow {
+  run_uuid: string;
+  experiment_id: number;
+  name: string;
+  user_id: string;
+  status: RunStatus;
+  start_time: number;
+  end_time: number | null;
+  lifecycle_stage: 'active' | 'deleted';
+  artifact_uri: string;
+}
+
+interface MetricRow {
+  run_uuid: string;
+  key: string;
+  value: number;
+  timestamp: number;
+  step: number;
+  is_nan: number;
+}
+
+const ADJECTIVES = ['amber', 'bold', 'brisk', 'calm', 'clever', 'crisp', 'eager', 'gentle', 'keen', 'lucky', 'quiet', 'rapid', 'sunny', 'swift', 'tidy', 'vivid', 'wise', 'zesty'];
+const NOUNS = ['cab', 'fare', 'meter', 'route', 'ride', 'lane', 'loop', 'hub', 'depot', 'signal', 'corner', 'bridge', 'tunnel', 'harbor', 'avenue', 'plaza'];
+const pick = <T>(xs: readonly T[]): T => xs[randomInt(xs.length)]!;
+const randomRunName = (): string => `${pick(ADJECTIVES)}-${pick(NOUNS)}-${randomInt(1000)}`;
+
+const toMetric = (r: MetricRow): Metric => ({ key: r.key, value: r.is_nan ? NaN : r.value, timestamp: r.timestamp, step: r.step });
+
+function toInfo(r: RunRow): RunInfo {
+  return {
+    run_id: r.run_uuid,
+    run_uuid: r.run_uuid,
+    experiment_id: String(r.experiment_id),
+    run_name: r.name,
+    user_id: r.user_id,
+    status: r.status,
+    start_time: r.start_time,
+    end_time: r.end_time,
+    artifact_uri: r.artifact_uri,
+    lifecycle_stage: r.lifecycle_stage,
+  };
+}
+
+export function runRow(db: Db, runId: string): RunRow {
+  const row = db.prepare('SELECT * FROM runs WHERE run_uuid = ?').get(runId) as RunRow | undefined;
+  if (!row) throw new AppError('RESOURCE_DOES_NOT_EXIST', `no run with id '${runId}'`, { run_id: runId });
+  return row;
+}
+
+function activeRun(db: Db, runId: string): RunRow {
+  const row = runRow(db, runId);
+  if (row.lifecycle_stage !== 'active') {
+    throw new AppError('INVALID_PARAMETER_VALUE', `run ${runId} is deleted; restore it before logging to it`, { run_id: runId });
+  }
+  return row;
+}
+
+const CHUNK = 500;
+
+/** Rows of `table` for many runs, queried in chunks that stay under SQLite's parameter limit. */
+function childRows<T>(db: Db, table: string, ids: string[]): T[] {
+  const out: T[] = [];
+  for (let i = 0; i < ids.length; i += CHUNK) {
+    const part = ids.slice(i, i + CHUNK);
+    out.push(...(db.prepare(`SELECT * FROM ${table} WHERE run_uuid IN (${part.map(() => '?').join(',')}) ORDER BY key`).all(...part) as T[]));
+  }
+  return out;
+}
+
+function hydrate(db: Db, rows: RunRow[]): Run[] {
+  const ids = rows.map((r) => r.run_uuid);
+  const runs = new Map<string, Run>(rows.map((r) => [r.run_uuid, { info: toInfo(r), data: { metrics: [], params: [], tags: [] }, inputs: { dataset_inputs: [] } }]));
+  for (const m of childRows<MetricRow>(db, 'latest_metrics', ids)) runs.get(m.run_uuid)!.data.metrics.push(toMetric(m));
+  for (const p of childRows<Tag & { run_uuid: string }>(db, 'params', ids)) runs.get(p.run_uuid)!.data.params.push({ key: p.key, value: p.value });
+  for (const t of childRows<Tag & { run_uuid: string }>(db, 'tags', ids)) runs.get(t.run_uuid)!.data.tags.push({ key: t.key, value: t.value });
+  return ids.map((id) => runs.get(id)!);
+}
+
+export function getRun(db: Db, runId: string): Run {
+  return hydrate(db, [runRow(db, runId)])[0]!;
+}
+
+function putTag(db: Db, runId: string, key: string, value: string): void {
+  db.prepare('INSERT INTO tags (run_uuid, key, value) VALUES (?, ?, ?) ON CONFLICT(run_uuid, key) DO UPDATE SET value = excluded.value').run(runId, key, value);
+  if (key === RUN_NAME_TAG) db.prepare('UPDATE runs SET name = ? WHERE run_uuid = ?').run(value, runId);
+}
+
+export function createRun(db: Db, req: CreateRunRequest): Run {
+  const tags = req.tags ?? [];
+  tags.forEach((t, i) => checkRunTag(t.key, t.value, `tags[${i}]`));
+  const runId = db.transaction(() => {
+    const exp = experimentRow(db, req.experiment_id);
+    if (exp.lifecycle_stage !== 'active') {
+      throw new AppError('INVALID_PARAMETER_VALUE', `experiment ${req.experiment_id} is deleted; cannot create runs in it`, { experiment_id: req.experiment_id });
+    }
+    const tagName = tags.find((t) => t.key === RUN_NAME_TAG)?.value;
+    if (req.run_name && tagName && req.run_name !== tagName) {
+      throw new AppError('INVALID_PARAMETER_VALUE', `run_name '${req.run_name}' differs from tag ${RUN_NAME_TAG} '${tagName}'`, { run_name: req.run_name });
+    }
+    const name = req.run_name || tagName || randomRunName();
+    const id = randomUUID().replace(/-/g, '');
+    db.prepare(
+      `INSERT INTO runs (run_uuid, experiment_id, name, user_id, status, start_time, end_time, lifecycle_stage, artifact_uri)
+       VALUES (?, ?, ?, ?, 'RUNNING', ?, NULL, 'active', ?)`,
+    ).run(id, exp.experiment_id, name, req.user_id ?? '', req.start_time ?? Date.now(), runArtifactUri(String(exp.experiment_id), id));
+    for (const t of tags) putTag(db, id, t.key, t.value);
+    putTag(db, id, RUN_NAME_TAG, name);
+    return id;
+  })();
+  return getRun(db, runId);
+}
+
+export function updateRun(db: Db, runId: string, req: UpdateRunRequest): RunInfo {
+  if (req.status !== undefined && !RUN_STATUSES.includes(req.status)) {
+    throw new AppError('INVALID_PARAMETER_VALUE', `status '${req.status}' is not one of ${RUN_STATUSES.join(', ')}`, { status: req.status });
+  }
+  if (req.run_name !== undefined) checkRunTag(RUN_NAME_TAG, req.run_name, 'run_name');
+  db.transaction(() => {
+    activeRun(db, runId);
+    if (req.status !== undefined) db.prepare('UPDATE runs SET status = ? WHERE run_uuid = ?').run(req.status, runId);
+    if (req.end_time !== undefined) db.prepare('UPDATE runs SET end_time = ? WHERE run_uuid = ?').run(req.end_time, runId);
+    if (req.run_name) putTag(db, runId, RUN_NAME_TAG, req.run_name);
+  })();
+  return toInfo(runRow(db, runId));
+}
+
+export function setRunStage(db: Db, runId: string, stage: 'active' | 'deleted'): void {
+  db.transaction(() => {
+    const row = runRow(db, runId);
+    if (stage === 'active' && experimentRow(db, String(row.experiment_id)).lifecycle_stage !== 'active') {
+      throw new AppError('INVALID_PARAMETER_VALUE', `run ${runId} belongs to deleted experiment ${row.experiment_id}; restore the experiment instead`, {
+        run_id: runId,
+      });
+    }
+    db.prepare('UPDATE runs SET lifecycle_stage = ?, deleted_time = ? WHERE run_uuid = ?').run(stage, stage === 'deleted' ? Date.now() : null, runId);
+  })();
+}
+
+// ---------- params, tags, metrics ----------
+
+function paramConflicts(db: Db, runId: string, params: Tag[]): void {
+  const get = db.prepare('SELECT value FROM params WHERE run_uuid = ? AND key = ?');
+  for (const p of params) {
+    const old = get.get(runId, p.key) as { value: string } | undefined;
+    if (old && old.value !== p.value) {
+      throw new AppError(
+        'INVALID_PARAMETER_VALUE',
+        `changing param values is not allowed: param '${p.key}' of run ${runId} was logged as '${old.value}', refused new value '${p.value}'`,
+        { run_id: runId, key: p.key, old_value: old.value, new_value: p.value },
+      );
+    }
+  }
+}
+
+function insertMetrics(db: Db, runId: string, metrics: Metric[]): void {
+  const hist = db.prepare('INSERT OR IGNORE INTO metrics (run_uuid, key, timestamp, step, value, is_nan) VALUES (?, ?, ?, ?, ?, ?)');
+  // The latest value is the one with the highest (step, timestamp, value), as MLflow decides it.
+  const latest = db.prepare(
+    `INSERT INTO latest_metrics (run_uuid, key, value, timestamp, step, is_nan) VALUES (?, ?, ?, ?, ?, ?)
+     ON CONFLICT(run_uuid, key) DO UPDATE SET value = excluded.value, timestamp = excluded.timestamp, step = excluded.step, is_nan = excluded.is_nan
+     WHERE (excluded.step, excluded.timestamp, excluded.value) > (latest_metrics.step, latest_metrics.timestamp, latest_metrics.value)`,
+  );
+  for (const m of metrics) {
+    const nan = Number.isNaN(m.value);
+    const v = nan ? 0 : m.value;
+    hist.run(runId, m.key, m.timestamp, m.step, v, nan ? 1 : 0);
+    latest.run(runId, m.key, v, m.timestamp, m.step, nan ? 1 : 0);
+  }
+}
+
+export function logBatch(db: Db, runId: string, req: LogBatchRequest): void {
+  checkBatch(req);
+  const params = req.params ?? [];
+  db.transaction(() => {
+    activeRun(db, runId);
+    paramConflicts(db, runId, params);
+    const put = db.prepare('INSERT OR IGNORE INTO params (run_uuid, key, value) VALUES (?, ?, ?)');
+    for (const p of params) put.run(runId, p.key, p.value);
+    insertMetrics(db, runId, req.metrics ?? []);
+    for (const t of req.tags ?? []) putTag(db, runId, t.key, t.value);
+  })();
+}
+
+export function logMetric(db: Db, runId: string, m: Metric): void {
+  checkMetric(m);
+  db.transaction(() => {
+    activeRun(db, runId);
+    insertMetrics(db, runId, [m]);
+  })();
+}
+
+export function logParam(db: Db, runId: string, key: string, value: string): void {
+  checkParam(key, value);
+  logBatch(db, runId, { params: [{ key, value }] });
+}
+
+export function setTag(db: Db, runId: string, key: string, value: string): void {
+  checkRunTag(key, value);
+  db.transaction(() => {
+    activeRun(db, runId);
+    putTag(db, runId, key, value);
+  })();
+}
+
+export function deleteTag(db: Db, runId: string, key: string): void {
+  db.transaction(() => {
+    activeRun(db, runId);
+    const r = db.prepare('DELETE FROM tags WHERE run_uuid = ? AND key = ?').run(runId, key);
+    if (r.changes === 0) throw new AppError('RESOURCE_DOES_NOT_EXIST', `run ${runId} has no tag '${key}'`, { run_id: runId, key });
+  })();
+}
+
+export function metricHistory(db: Db, runId: string, key: string, page: { max_results?: number; page_token?: string } = {}): Page<Metric> {
+  runRow(db, runId);
+  const max = checkMaxResults(page.max_results, LIMITS.metricHistoryMaxResults, LIMITS.metricHistoryMaxResults, 'metric history');
+  const query = { run: runId, key };
+  const offset = offsetOf(page.page_token, query);
+  const rows = db
+    .prepare('SELECT * FROM metrics WHERE run_uuid = ? AND key = ? ORDER BY timestamp, step, value LIMIT ? OFFSET ?')
+    .all(runId, key, max + 1, offset) as MetricRow[];
+  const p = pageOf(rows, offset, max, query);
+  return { items: p.items.map(toMetric), next_page_token: p.next_page_token };
+}
+
+// ---------- search ----------
+
+export function searchRuns(db: Db, req: SearchRunsRequest): Page<Run> {
+  const max = checkMaxResults(req.max_results, LIMITS.searchRunsDefault, LIMITS.searchRunsMaxResults, 'runs');
+  const filter = parseFilter(req.filter, 'runs');
+  const order = parseOrderBy(req.order_by, 'runs');
+  const experimentIds = [...new Set(req.experiment_ids)].map(experimentIdOf);
+  const stages = stagesOf(req.run_view_type);
+  const query = { e: experimentIds, f: req.filter ?? '', o: req.order_by ?? [], v: stages };
+  const offset = offsetOf(req.page_token, query);
+  if (experimentIds.length === 0) return { items: [], next_page_token: null };
+  const c = compileSearch(RUNS_TARGET, filter, order);
+  const where = [
+    `r.experiment_id IN (${experimentIds.join(',')})`,
+    `r.lifecycle_stage IN (${stages.map((s) => `'${s}'`).join(',')})`,
+    ...c.where,
+  ];
+  const sql = `SELECT r.* FROM runs r ${c.joins.join(' ')} WHERE ${where.join(' AND ')} ORDER BY ${c.orderBy.join(', ')} LIMIT @limit OFFSET @offset`;
+  const rows = db.prepare(sql).all({ ...c.params, limit: max + 1, offset }) as RunRow[];
+  const page = pageOf(rows, offset, max, query);
+  return { items: hydrate(db, page.items), next_page_token: page.next_page_token };
+}
