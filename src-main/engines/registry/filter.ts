@@ -312,20 +312,20 @@ class Parser {
   }
 
   comparison(): Comparison {
-    const id = this.identifier();
+    const { pos, ...id } = this.identifier();
     const { op, pos: opPos } = this.operator();
     const label = id.entity === 'attribute' ? `attribute '${id.key}'` : `${id.entity} '${id.key}'`;
     const allowed = this.allowedOps(id.entity, id.key);
     if (!allowed.includes(op)) throw this.fail(opPos, `operator ${op} is not allowed on ${label}; use one of ${allowed.join(', ')}`);
-    if (op === 'IS NULL' || op === 'IS NOT NULL') return { ...id, op, value: null, position: id.pos };
-    if (op === 'IN' || op === 'NOT IN') return { ...id, op, value: this.list(), position: id.pos };
+    if (op === 'IS NULL' || op === 'IS NOT NULL') return { ...id, op, value: null, position: pos };
+    if (op === 'IN' || op === 'NOT IN') return { ...id, op, value: this.list(), position: pos };
     const v = this.next();
     if (this.isNumeric(id.entity, id.key)) {
       if (v.type !== 'number') throw this.fail(v.pos, `expected a number for ${label}, got ${shown(v)}`);
-      return { ...id, op, value: Number(v.text), position: id.pos };
+      return { ...id, op, value: Number(v.text), position: pos };
     }
     if (v.type !== 'string') throw this.fail(v.pos, `expected a quoted string for ${label} (e.g. 'value'), got ${shown(v)}`);
-    return { ...id, op, value: v.text, position: id.pos };
+    return { ...id, op, value: v.text, position: pos };
   }
 
   private list(): string[] {
