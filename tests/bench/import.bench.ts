@@ -17,7 +17,7 @@ import { silentLogger } from '../../src-main/platform/logging.js';
 import { defaultThreads, sqlString } from '../../src-main/platform/duckdb.js';
 import { initWorkspace } from '../../src-main/platform/workspace.js';
 
-export const SAMPLE_CSV = path.resolve(import.meta.dirname, '../../../shared/data/chicago_taxi_trips_sample.csv');
+export const SAMPLE_CSV = path.resolve(import.meta.dirname, '../../resources/data/chicago_taxi_trips_sample.csv');
 const SHARED_SAMPLE = '/work/shared/data/chicago_taxi_trips_sample.csv';
 
 export interface ImportBenchOptions {

@@ -12,7 +12,7 @@ import { silentLogger } from '../../src-main/platform/logging.js';
 import { initWorkspace, type Workspace } from '../../src-main/platform/workspace.js';
 
 const FIXTURES = path.resolve(import.meta.dirname, '../fixtures/data');
-const SAMPLE = '/work/shared/data/chicago_taxi_trips_sample.csv';
+const SAMPLE = path.resolve(import.meta.dirname, '../../resources/data/chicago_taxi_trips_sample.csv');
 const fixture = (name: string): string => path.join(FIXTURES, name);
 
 const dirs: string[] = [];
