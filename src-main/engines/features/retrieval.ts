@@ -286,17 +286,21 @@ function castColumnSql(c: { name: string; type: string }, keys: readonly KeyColu
   return id;
 }
 
+/** Keys and time are read as text from CSV so that a bad cell is reported, not guessed around. */
+async function csvScanSql(conn: DuckDBConnection, file: string, textColumns: readonly string[]): Promise<string> {
+  const header = await queryRows<{ column_name: string }>(conn, `DESCRIBE SELECT * FROM read_csv(${sqlString(file)}, header = true)`);
+  const present = new Set(header.map((h) => h.column_name));
+  const types = textColumns.filter((c) => present.has(c)).map((n) => `${sqlString(n)}: 'VARCHAR'`);
+  return `read_csv(${sqlString(file)}, header = true${types.length ? `, types = {${types.join(', ')}}` : ''})`;
+}
+
 async function loadFile(conn: DuckDBConnection, table: string, source: { csv: string } | { parquet: string }, keys: readonly KeyColumn[], tsColumn: string): Promise<EntityTable> {
   const isCsv = 'csv' in source;
   const file = path.resolve(isCsv ? source.csv : source.parquet);
   if (!fs.existsSync(file)) throw new AppError('NOT_FOUND', `entity file not found: ${file}`, { file });
   const raw = `${table}_raw`;
-  // Keys and time are read as text from CSV so that a bad cell is reported, not guessed around.
-  const textTypes = [...keys.map((k) => k.name), tsColumn].map((n) => `${sqlString(n)}: 'VARCHAR'`).join(', ');
-  const scan = isCsv
-    ? `read_csv(${sqlString(file)}, header = true, types = {${textTypes}})`
-    : `read_parquet(${sqlString(file)})`;
   try {
+    const scan = isCsv ? await csvScanSql(conn, file, [...keys.map((k) => k.name), tsColumn]) : `read_parquet(${sqlString(file)})`;
     await conn.run(`CREATE TEMP TABLE ${sqlIdent(raw)} AS SELECT row_number() OVER () - 1 AS ${ROW}, * FROM ${scan}`);
   } catch (e) {
     throw new AppError('INVALID_FILE', `${file}: cannot read entity rows: ${(e as Error).message.split('\n')[0]}`, { file }, { cause: e });
