@@ -18,7 +18,7 @@ const TOP = 10;
 export interface HistogramBin {
   /** Lower edge, inclusive. */
   lo: number;
-  /** Upper edge, exclusive except for the last bin. */
+  /** Upper edge, exclusive except for the last bin of a continuous range (one-value bins are [v, v + 1)). */
   hi: number;
   count: number;
 }
@@ -115,21 +115,22 @@ async function summaries(conn: DuckDBConnection, rel: string, features: readonly
 }
 
 /**
- * Equal-width bins over [min, max]. Integers spanning fewer values than `bins` get one bin per value,
- * so an hour of day reads as 24 bars, not 20 uneven ones.
+ * Equal-width bins over [min, max]. Integers with up to twice `bins` distinct values get one bin per
+ * value, so an hour of day reads as 24 bars, not 20 uneven ones.
  */
 async function histogram(conn: DuckDBConnection, rel: string, f: FeatureDef, s: Summary, bins: number): Promise<HistogramBin[] | null> {
   if (s.min === null || s.max === null || s.count === 0) return null;
   const span = s.max - s.min;
-  const n = f.dtype === 'int' && span + 1 <= bins ? span + 1 : span === 0 ? 1 : bins;
-  const width = f.dtype === 'int' && span + 1 <= bins ? 1 : span === 0 ? 1 : span / n;
+  const perValue = f.dtype === 'int' && span + 1 <= 2 * bins;
+  const n = perValue ? span + 1 : span === 0 ? 1 : bins;
+  const width = perValue || span === 0 ? 1 : span / n;
   const x = `CAST(${sqlIdent(f.name)} AS DOUBLE)`;
   const counts = await queryRows<{ b: number; n: bigint }>(
     conn,
     `SELECT least(CAST(floor((${x} - ${sqlNumber(s.min)}) / ${sqlNumber(width)}) AS INTEGER), ${n - 1}) AS b, count(*) AS n
      FROM ${rel} WHERE ${sqlIdent(f.name)} IS NOT NULL GROUP BY 1`,
   );
-  const out = Array.from({ length: n }, (_, i): HistogramBin => ({ lo: s.min! + i * width, hi: i === n - 1 ? s.max! : s.min! + (i + 1) * width, count: 0 }));
+  const out = Array.from({ length: n }, (_, i): HistogramBin => ({ lo: s.min! + i * width, hi: i === n - 1 && !perValue ? s.max! : s.min! + (i + 1) * width, count: 0 }));
   for (const c of counts) out[Math.max(0, Math.min(n - 1, c.b))]!.count += toNumber(c.n);
   return out;
 }
