@@ -8,6 +8,7 @@ import { JobSchema, type ApiErrorShape } from './methods/common.js';
 import { systemMethods } from './methods/system.js';
 import { dataMethods } from './methods/data.js';
 import { jobsMethods } from './methods/jobs.js';
+import { registryEvents, registryMethods } from './methods/registry.js';
 
 export * from './methods/common.js';
 export * from './methods/data.js';
@@ -19,6 +20,7 @@ export const methods = {
   ...systemMethods,
   ...dataMethods,
   ...jobsMethods,
+  ...registryMethods,
 } as const;
 
 
@@ -35,6 +37,7 @@ export const isMethodName = (name: string): name is MethodName => Object.hasOwn(
 
 export const events = {
   'jobs.progress': JobSchema,
+  ...registryEvents,
 } as const;
 
 export type Events = typeof events;

@@ -6,6 +6,7 @@ import type { MethodName } from './contract.js';
 import type { HandlersFor } from './handler-types.js';
 import { dataHandlers } from './handlers/data.js';
 import { jobsHandlers } from './handlers/jobs.js';
+import { registryHandlers } from './handlers/registry.js';
 import { systemHandlers } from './handlers/system.js';
 
 export type Handlers = HandlersFor<MethodName>;
@@ -14,4 +15,5 @@ export const handlers: Handlers = {
   ...systemHandlers,
   ...dataHandlers,
   ...jobsHandlers,
+  ...registryHandlers,
 };

@@ -5,8 +5,13 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { Services } from '../../platform/services.js';
+import { registerMlflowRoutes } from './mlflow.js';
+import { registerKafkaRoutes } from './kafka.js';
 
 export type CompatRoutes = (app: FastifyInstance, s: Services) => void | Promise<void>;
 
 /** One line per protocol module. */
-export const COMPAT_ROUTES: CompatRoutes[] = [];
+export const COMPAT_ROUTES: CompatRoutes[] = [
+  registerMlflowRoutes,
+  registerKafkaRoutes,
+];
