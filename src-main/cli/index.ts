@@ -9,6 +9,7 @@ import { errorShape } from '../platform/errors.js';
 import { APP_VERSION } from '../platform/version.js';
 import { registerDataCommands } from './commands/data.js';
 import { registerJobsCommands } from './commands/jobs.js';
+import { registerRegistryCommands } from './commands/registry.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerWorkspaceCommands } from './commands/workspace.js';
 
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerWorkspaceCommands(program);
   registerDataCommands(program);
   registerJobsCommands(program);
+  registerRegistryCommands(program);
   registerServeCommand(program);
   return program;
 }
