@@ -48,16 +48,22 @@ function sendError(reply: FastifyReply, e: unknown): FastifyReply {
   return reply.code(STATUS[err.code] ?? 500).send({ error_code: MLFLOW_CODE[err.code] ?? err.code, message: err.message });
 }
 
+/** The value at a path of the raw request, to tell a missing field from a wrong one. */
+const at = (raw: unknown, path: PropertyKey[]): unknown =>
+  path.reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k] : undefined), raw);
+
 /** The request parsed by its schema; a bad or missing field is INVALID_PARAMETER_VALUE naming the field. */
 function parse<S extends z.ZodType>(schema: S, raw: unknown): z.output<S> {
   const r = schema.safeParse(raw ?? {});
   if (r.success) return r.data;
   const issue = r.error.issues[0]!;
-  const field = issue.path.join('.') || '(request)';
-  const missing = issue.code === 'invalid_type' && issue.message.includes('undefined');
+  const field = issue.path.map(String).join('.') || '(request)';
+  const value = at(raw, issue.path);
   throw new AppError(
     'INVALID_PARAMETER_VALUE',
-    missing || issue.message === 'Missing value for required parameter' ? `Missing value for required parameter '${field}'` : `Invalid value for parameter '${field}': ${issue.message}`,
+    value === undefined && issue.path.length > 0
+      ? `Missing value for required parameter '${field}'`
+      : `Invalid value ${JSON.stringify(value)?.slice(0, 80) ?? ''} for parameter '${field}': ${issue.message}`,
     { field },
   );
 }
@@ -205,7 +211,7 @@ function registerEndpoints(app: FastifyInstance, s: Services): void {
 
 /** The run behind a proxy path, checked against the experiment the path names. */
 async function proxied(store: RegistryStore, raw: string): Promise<{ runId: string; path: string }> {
-  const p = parseProxyPath(decodeURIComponent(raw));
+  const p = parseProxyPath(raw); // Fastify has already decoded the wildcard.
   if (!p) {
     throw new AppError('RESOURCE_DOES_NOT_EXIST', `'${raw}' does not name a run's artifacts (expected <experiment_id>/<run_id>/artifacts/<path>)`, { path: raw });
   }
