@@ -9,6 +9,7 @@ import { systemMethods } from './methods/system.js';
 import { dataMethods } from './methods/data.js';
 import { jobsMethods } from './methods/jobs.js';
 import { registryEvents, registryMethods } from './methods/registry.js';
+import { streamsMethods, TailEventSchema } from './methods/streams.js';
 
 export * from './methods/common.js';
 export * from './methods/data.js';
@@ -21,6 +22,7 @@ export const methods = {
   ...dataMethods,
   ...jobsMethods,
   ...registryMethods,
+  ...streamsMethods,
 } as const;
 
 
@@ -38,6 +40,7 @@ export const isMethodName = (name: string): name is MethodName => Object.hasOwn(
 export const events = {
   'jobs.progress': JobSchema,
   ...registryEvents,
+  'streams.tail': TailEventSchema,
 } as const;
 
 export type Events = typeof events;

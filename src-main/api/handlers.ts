@@ -8,6 +8,7 @@ import { dataHandlers } from './handlers/data.js';
 import { jobsHandlers } from './handlers/jobs.js';
 import { registryHandlers } from './handlers/registry.js';
 import { systemHandlers } from './handlers/system.js';
+import { streamsHandlers } from './handlers/streams.js';
 
 export type Handlers = HandlersFor<MethodName>;
 
@@ -16,4 +17,5 @@ export const handlers: Handlers = {
   ...dataHandlers,
   ...jobsHandlers,
   ...registryHandlers,
+  ...streamsHandlers,
 };

@@ -11,6 +11,7 @@ import { registerDataCommands } from './commands/data.js';
 import { registerJobsCommands } from './commands/jobs.js';
 import { registerRegistryCommands } from './commands/registry.js';
 import { registerServeCommand } from './commands/serve.js';
+import { registerStreamsCommands } from './commands/streams.js';
 import { registerWorkspaceCommands } from './commands/workspace.js';
 
 export function buildProgram(): Command {
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerJobsCommands(program);
   registerRegistryCommands(program);
   registerServeCommand(program);
+  registerStreamsCommands(program);
   return program;
 }
 

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { GenerateInputSchema, ImportInputSchema } from '../../api/contract.js';
+import { ReplayInputSchema } from '../../api/methods/streams.js';
 import type { JobContext } from './context.js';
 
 export interface JobKind<I> {
@@ -29,6 +30,12 @@ export const JOB_KINDS = {
     title: (i) => `Generate ${i.rows.toLocaleString('en-US')} trips (seed ${i.seed}${i.drift !== 'none' ? `, drift ${i.drift}` : ''})`,
     unit: 'rows',
     run: async (i, ctx) => (await import('../../engines/data/generator/index.js')).runGenerate(i, ctx),
+  }),
+  'streams.replay': kind({
+    input: ReplayInputSchema,
+    title: (i) => `Replay ${i.source} to ${i.topic ?? 'the raw topic'}${i.rate > 0 ? ` at ${i.rate}/s` : ''}`,
+    unit: 'trips',
+    run: async (i, ctx) => (await import('../../engines/streams/replayer.js')).replay(i, ctx),
   }),
   /** A task for testing the job system itself: counts to `steps`, `ms` apart; fails at `fail_at`. */
   'system.sleep': kind({
