@@ -1,0 +1,170 @@
+/**
+ * How online rows are encoded, shared by the SQLite and Redis stores.
+ *
+ * Values are a JSON array in the order of the feature list they were written with. JSON costs no more
+ * than a binary format here (about 39 bytes for a trip row either way, since most features are small
+ * integers and short strings), JS and DuckDB both produce and read it natively — materialization lets
+ * DuckDB build it on its own threads — and a value stays readable with redis-cli.
+ *
+ * A record (what Redis keeps per entity and view) puts a fixed binary header in front:
+ *   event_ts u48 BE | created_ts u48 BE | schema id u32 BE | values (JSON, UTF-8)
+ * The 12-byte stamp first and big-endian makes "newer" a byte comparison, which the Redis write script
+ * does without parsing anything else.
+ */
+import { AppError } from '../../../platform/errors.js';
+import type { FeatureValue, ValueType } from '../types.js';
+import type { OnlineRow, OnlineView } from './types.js';
+
+export const STAMP_BYTES = 12;
+export const RECORD_HEADER_BYTES = STAMP_BYTES + 4;
+/** u48: milliseconds up to the year 10889. */
+const MAX_TS = 2 ** 48 - 1;
+
+/** A growable byte buffer; `pos` is the write position. */
+export class ByteWriter {
+  buf: Buffer;
+  pos = 0;
+
+  constructor(initial = 64 * 1024) {
+    this.buf = Buffer.allocUnsafe(initial);
+  }
+
+  ensure(extra: number): void {
+    const need = this.pos + extra;
+    if (need <= this.buf.length) return;
+    const next = Buffer.allocUnsafe(Math.max(need, this.buf.length * 2));
+    this.buf.copy(next, 0, 0, this.pos);
+    this.buf = next;
+  }
+
+  reset(): void {
+    this.pos = 0;
+  }
+
+  /** A UTF-8 string prefixed with its byte length as u16. */
+  shortString(s: string): void {
+    const len = Buffer.byteLength(s);
+    if (len > 0xffff) throw new AppError('INVALID_INPUT', `key of ${len} bytes is longer than 65535 bytes`, { bytes: len });
+    this.ensure(2 + len);
+    this.pos = this.buf.writeUInt16BE(len, this.pos);
+    this.pos += this.buf.write(s, this.pos, len, 'utf8');
+  }
+
+  /** A UTF-8 string prefixed with its byte length as u32. */
+  longString(s: string): void {
+    const len = Buffer.byteLength(s);
+    this.ensure(4 + len);
+    this.pos = this.buf.writeUInt32BE(len, this.pos);
+    this.pos += this.buf.write(s, this.pos, len, 'utf8');
+  }
+
+  /** The bytes written so far, as a view (valid until the next write). */
+  view(): Buffer {
+    return this.buf.subarray(0, this.pos);
+  }
+}
+
+/** The values of a row as stored: JSON text (non-finite numbers become null, as JSON has none). */
+export function valuesText(values: readonly FeatureValue[] | string): string {
+  return typeof values === 'string' ? values : JSON.stringify(values);
+}
+
+export function parseValues(text: string): FeatureValue[] {
+  const v = JSON.parse(text) as unknown;
+  if (!Array.isArray(v)) throw new AppError('INTERNAL', 'an online row holds something other than a JSON array of values');
+  return v as FeatureValue[];
+}
+
+/** Appends a record: u32 length, then stamp, schema id and values. */
+export function writeRecord(w: ByteWriter, eventTs: number, createdTs: number, schemaId: number, values: string): void {
+  const len = Buffer.byteLength(values);
+  w.ensure(4 + RECORD_HEADER_BYTES + len);
+  w.pos = w.buf.writeUInt32BE(RECORD_HEADER_BYTES + len, w.pos);
+  w.buf.writeUIntBE(eventTs, w.pos, 6);
+  w.buf.writeUIntBE(createdTs, w.pos + 6, 6);
+  w.buf.writeUInt32BE(schemaId, w.pos + 12);
+  w.pos += RECORD_HEADER_BYTES;
+  w.pos += w.buf.write(values, w.pos, len, 'utf8');
+}
+
+export interface DecodedRecord {
+  event_ts: number;
+  created_ts: number;
+  schema_id: number;
+  values: FeatureValue[];
+}
+
+export function decodeRecord(buf: Buffer): DecodedRecord {
+  if (buf.length < RECORD_HEADER_BYTES) throw new AppError('INTERNAL', `online record of ${buf.length} bytes is shorter than its header`);
+  return {
+    event_ts: buf.readUIntBE(0, 6),
+    created_ts: buf.readUIntBE(6, 6),
+    schema_id: buf.readUInt32BE(12),
+    values: parseValues(buf.toString('utf8', RECORD_HEADER_BYTES)),
+  };
+}
+
+/** FNV-1a (32 bits) of the feature names: identifies the order values were written in. */
+export function schemaIdOf(features: readonly string[]): number {
+  let h = 0x811c9dc5;
+  const text = features.join('\u0000');
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h >>> 0;
+}
+
+/**
+ * The entity key as stored: integers in decimal, booleans as true/false, strings as they are. Null when
+ * the value does not have the entity's type (the caller names the entity and position).
+ */
+export function entityKeyOf(value: unknown, type: ValueType): string | null {
+  switch (type) {
+    case 'string':
+      return typeof value === 'string' ? value : null;
+    case 'int':
+      if (typeof value === 'bigint') return value.toString();
+      return typeof value === 'number' && Number.isSafeInteger(value) ? String(value) : null;
+    case 'double':
+      return typeof value === 'number' && Number.isFinite(value) ? String(value) : null;
+    case 'bool':
+      return typeof value === 'boolean' ? String(value) : null;
+  }
+}
+
+/** For each wanted feature, its index in the stored feature list, or -1. */
+export function indexMap(stored: readonly string[], wanted: readonly string[]): number[] {
+  const at = new Map(stored.map((f, i) => [f, i]));
+  return wanted.map((f) => at.get(f) ?? -1);
+}
+
+/** Picks wanted values out of stored ones; undefined for features the stored row lacks. */
+export function pick(values: readonly FeatureValue[], index: readonly number[]): (FeatureValue | undefined)[] {
+  return index.map((i) => (i < 0 ? undefined : (values[i] ?? null)));
+}
+
+const validTs = (ts: number): boolean => Number.isInteger(ts) && ts >= 0 && ts <= MAX_TS;
+
+/**
+ * A row the stores can take: valid timestamps and, when values come as an array, one per feature.
+ * (Values given as JSON text come from materialization, which builds them from the view's columns.)
+ */
+export function checkRow(view: OnlineView, r: OnlineRow, row: number): void {
+  if (typeof r.values !== 'string' && r.values.length !== view.features.length) {
+    throw new AppError(
+      'INVALID_INPUT',
+      `row ${row} (key ${r.key}) for view ${view.name} has ${r.values.length} values; the view has ${view.features.length} features (${view.features.join(', ')})`,
+      { view: view.name, row, key: r.key },
+    );
+  }
+  if (!validTs(r.event_ts) || !validTs(r.created_ts)) {
+    const [what, ts] = validTs(r.event_ts) ? ['created_ts', r.created_ts] : ['event_ts', r.event_ts];
+    throw new AppError('INVALID_INPUT', `row ${row} (key ${r.key}) for view ${view.name}: ${what} ${ts} is not an epoch-millisecond time after 1970`, {
+      view: view.name,
+      row,
+      key: r.key,
+      [what]: ts,
+    });
+  }
+}

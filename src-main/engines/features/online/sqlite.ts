@@ -1,0 +1,159 @@
+/**
+ * The embedded online store: one WITHOUT ROWID table in the workspace's online.db keyed by
+ * (view, entity_key), so a lookup is one B-tree descent and rows of a view sit together. Values are a
+ * JSON array (codec.ts) tagged with the schema id of the feature list they were written with; the lists
+ * themselves are kept once per view in online_schemas.
+ *
+ * Writes are one transaction per call with a prepared upsert whose WHERE keeps a newer row, so a write
+ * is all-or-nothing and never moves a value back in time.
+ */
+import type { Statement } from 'better-sqlite3';
+import { openDatabase, type Db, type Migration } from '../../../platform/db/sqlite.js';
+import { AppError } from '../../../platform/errors.js';
+import { checkRow, indexMap, parseValues, pick, schemaIdOf, valuesText } from './codec.js';
+import type { OnlinePing, OnlineRecord, OnlineRow, OnlineStore, OnlineView, OnlineWriteResult } from './types.js';
+
+export const ONLINE_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: 'online feature rows and the feature lists they were written with',
+    up: (db) => {
+      db.exec(`
+        CREATE TABLE online_features (
+          view TEXT NOT NULL,
+          entity_key TEXT NOT NULL,
+          event_ts INTEGER NOT NULL,
+          created_ts INTEGER NOT NULL,
+          schema_id INTEGER NOT NULL,
+          payload TEXT NOT NULL,
+          PRIMARY KEY (view, entity_key)
+        ) WITHOUT ROWID;
+        CREATE TABLE online_schemas (
+          view TEXT NOT NULL,
+          schema_id INTEGER NOT NULL,
+          features TEXT NOT NULL,
+          PRIMARY KEY (view, schema_id)
+        ) WITHOUT ROWID;
+      `);
+    },
+  },
+];
+
+type RowOut = [event_ts: number, created_ts: number, schema_id: number, payload: string];
+
+class SqliteOnlineStore implements OnlineStore {
+  readonly kind = 'sqlite' as const;
+  private readonly upsert: Statement;
+  private readonly select: Statement<[string, string]>;
+  private readonly schemaInsert: Statement;
+  private readonly schemaSelect: Statement<[string, number]>;
+  /** view → schema id → feature names, for decoding. */
+  private readonly schemas = new Map<string, Map<number, string[]>>();
+  private closed = false;
+
+  constructor(
+    private readonly db: Db,
+    readonly target: string,
+  ) {
+    this.upsert = db.prepare(`
+      INSERT INTO online_features (view, entity_key, event_ts, created_ts, schema_id, payload) VALUES (?, ?, ?, ?, ?, ?)
+      ON CONFLICT (view, entity_key) DO UPDATE SET
+        event_ts = excluded.event_ts, created_ts = excluded.created_ts, schema_id = excluded.schema_id, payload = excluded.payload
+      WHERE excluded.event_ts > online_features.event_ts
+         OR (excluded.event_ts = online_features.event_ts AND excluded.created_ts >= online_features.created_ts)`);
+    this.select = db
+      .prepare<[string, string]>('SELECT event_ts, created_ts, schema_id, payload FROM online_features WHERE view = ? AND entity_key = ?')
+      .raw(true);
+    this.schemaInsert = db.prepare('INSERT OR IGNORE INTO online_schemas (view, schema_id, features) VALUES (?, ?, ?)');
+    this.schemaSelect = db.prepare<[string, number]>('SELECT features FROM online_schemas WHERE view = ? AND schema_id = ?').pluck(true);
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new AppError('UNAVAILABLE', `the online store at ${this.target} is closed`, { target: this.target });
+  }
+
+  private remember(view: string, id: number, features: readonly string[]): void {
+    let byId = this.schemas.get(view);
+    if (!byId) this.schemas.set(view, (byId = new Map()));
+    if (byId.has(id)) return;
+    this.schemaInsert.run(view, id, JSON.stringify(features));
+    byId.set(id, [...features]);
+  }
+
+  private featuresOf(view: string, id: number): string[] {
+    const known = this.schemas.get(view)?.get(id);
+    if (known) return known;
+    const json = this.schemaSelect.get(view, id) as string | undefined;
+    if (json === undefined) throw new AppError('INTERNAL', `online.db has rows of view ${view} with an unknown feature list (schema ${id})`, { view, schema_id: id });
+    const features = JSON.parse(json) as string[];
+    let byId = this.schemas.get(view);
+    if (!byId) this.schemas.set(view, (byId = new Map()));
+    byId.set(id, features);
+    return features;
+  }
+
+  async write(view: OnlineView, rows: readonly OnlineRow[]): Promise<OnlineWriteResult> {
+    this.assertOpen();
+    const schemaId = schemaIdOf(view.features);
+    const run = this.db.transaction(() => {
+      this.remember(view.name, schemaId, view.features);
+      let written = 0;
+      for (let i = 0; i < rows.length; i++) {
+        const r = rows[i]!;
+        checkRow(view, r, i);
+        written += this.upsert.run(view.name, r.key, r.event_ts, r.created_ts, schemaId, valuesText(r.values)).changes;
+      }
+      return written;
+    });
+    const written = run();
+    return { rows: rows.length, written, kept_newer: rows.length - written };
+  }
+
+  async read(view: Pick<OnlineView, 'name' | 'join_key'>, keys: readonly string[], features: readonly string[]): Promise<(OnlineRecord | null)[]> {
+    this.assertOpen();
+    const maps = new Map<number, number[]>();
+    const out = keys.map((key): OnlineRecord | null => {
+      const row = this.select.get(view.name, key) as RowOut | undefined;
+      if (!row) return null;
+      const [eventTs, createdTs, schemaId, payload] = row;
+      let index = maps.get(schemaId);
+      if (!index) maps.set(schemaId, (index = indexMap(this.featuresOf(view.name, schemaId), features)));
+      return { event_ts: eventTs, created_ts: createdTs, values: pick(parseValues(payload), index) };
+    });
+    return out;
+  }
+
+  async deleteView(view: Pick<OnlineView, 'name' | 'join_key'>): Promise<number> {
+    this.assertOpen();
+    const n = this.db.transaction(() => {
+      const removed = this.db.prepare('DELETE FROM online_features WHERE view = ?').run(view.name).changes;
+      this.db.prepare('DELETE FROM online_schemas WHERE view = ?').run(view.name);
+      return removed;
+    })();
+    this.schemas.delete(view.name);
+    return n;
+  }
+
+  async ping(): Promise<OnlinePing> {
+    this.assertOpen();
+    const t0 = performance.now();
+    const views = this.db.prepare('SELECT count(DISTINCT view) FROM online_schemas').pluck(true).get() as number;
+    const latency = performance.now() - t0;
+    return { kind: this.kind, target: this.target, latency_ms: Math.round(latency * 1000) / 1000, detail: `${views} view(s) stored` };
+  }
+
+  async close(): Promise<void> {
+    if (!this.closed) {
+      this.closed = true;
+      this.db.close();
+    }
+  }
+}
+
+/** Opens (creating and migrating when needed) the SQLite online store at `file`. */
+export function openSqliteOnlineStore(file: string): OnlineStore {
+  const db = openDatabase(file, 'online.db', ONLINE_MIGRATIONS);
+  // A larger page cache keeps the upper B-tree levels in memory during bulk materialization.
+  db.pragma('cache_size = -65536');
+  return new SqliteOnlineStore(db, file);
+}
