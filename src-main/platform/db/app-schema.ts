@@ -54,4 +54,34 @@ export const APP_MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 3,
+    description: 'feature materialization: watermark per view and run history',
+    up: (db) => {
+      db.exec(`
+        CREATE TABLE feature_watermarks (
+          view TEXT PRIMARY KEY,
+          watermark_ms INTEGER NOT NULL,
+          run_id INTEGER,
+          updated_at TEXT NOT NULL
+        );
+        CREATE TABLE feature_materializations (
+          id INTEGER PRIMARY KEY AUTOINCREMENT,
+          batch_id TEXT NOT NULL,
+          mode TEXT NOT NULL,
+          view TEXT NOT NULL,
+          start_ms INTEGER NOT NULL,
+          end_ms INTEGER NOT NULL,
+          rows INTEGER NOT NULL DEFAULT 0,
+          written INTEGER NOT NULL DEFAULT 0,
+          status TEXT NOT NULL,
+          error TEXT,
+          pid INTEGER,
+          started_at TEXT NOT NULL,
+          finished_at TEXT
+        );
+        CREATE INDEX feature_materializations_view ON feature_materializations(view, id DESC);
+      `);
+    },
+  },
 ];

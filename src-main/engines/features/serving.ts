@@ -1,0 +1,220 @@
+/**
+ * Online serving: Feast's get-online-features. Given entity rows and feature references (or a feature
+ * service), it reads every view's rows from the online store in one batch per view and answers in
+ * Feast's response shape: `metadata.feature_names`, then one result per column (entity columns first)
+ * with a value, a status and an event timestamp per entity row.
+ *
+ * Statuses: PRESENT; NULL_VALUE (the row is there, the value is null); NOT_FOUND (no row for the key, or
+ * the stored row predates the feature); OUTSIDE_MAX_AGE (the row is older than the view's ttl at the time
+ * of the request — its value is withheld, so a stale feature is never served as if it were current).
+ */
+import { z } from 'zod';
+import { AppError } from '../../platform/errors.js';
+import type { Logger } from '../../platform/logging.js';
+import type { Workspace } from '../../platform/workspace.js';
+import { outputColumnOf, resolveFeatureRefs, type FeatureRequest, type ViewSelection, type WithFeatureStore } from './definitions.js';
+import { entityKeyOf } from './online/codec.js';
+import { openOnlineStore } from './online/index.js';
+import type { OnlineRecord, OnlineStore } from './online/types.js';
+import type { FeatureStatus, FeatureValue, ValueType } from './types.js';
+
+/** What a call needs besides its input; handlers pass the long-lived store. */
+export interface FeatureContext {
+  workspace: Workspace;
+  /** The online store; default: the profile's, opened for this call and closed after it. */
+  store?: OnlineStore;
+  /** Feature definitions; default: the workspace config. */
+  config?: WithFeatureStore;
+  /** Clock for TTL checks (epoch ms). */
+  now?: () => number;
+  log?: Logger;
+}
+
+export const FeatureValueSchema = z.union([z.string(), z.number(), z.boolean(), z.null()]);
+export const FeatureStatusSchema = z.enum(['PRESENT', 'NULL_VALUE', 'NOT_FOUND', 'OUTSIDE_MAX_AGE']);
+
+/** At most this many entity rows per request. */
+export const MAX_ENTITY_ROWS = 100_000;
+
+export const GetOnlineFeaturesInputSchema = z
+  .object({
+    entities: z
+      .union([
+        z.record(z.string(), z.array(FeatureValueSchema)).describe('columns: join key → values, one per entity row'),
+        z.array(z.record(z.string(), FeatureValueSchema)).describe('rows: one object of join keys per entity row'),
+      ])
+      .describe('entity rows, by column ({ "taxi_id": ["a", "b"] }) or by row ([{ "taxi_id": "a" }])'),
+    features: z.array(z.string().min(1)).min(1).optional().describe('"view:feature" or "view:*" references'),
+    feature_service: z.string().min(1).optional(),
+    full_feature_names: z.boolean().default(false).describe('name columns view__feature instead of feature'),
+  })
+  .strict()
+  .refine((i) => (i.features === undefined) !== (i.feature_service === undefined), {
+    message: 'give either features or feature_service (exactly one)',
+    path: ['features'],
+  });
+export type GetOnlineFeaturesInput = z.input<typeof GetOnlineFeaturesInputSchema>;
+
+export const OnlineFeaturesResponseSchema = z.object({
+  metadata: z.object({ feature_names: z.array(z.string()) }),
+  results: z.array(
+    z.object({
+      values: z.array(FeatureValueSchema),
+      statuses: z.array(FeatureStatusSchema),
+      event_timestamps: z.array(z.string()),
+    }),
+  ),
+});
+export type OnlineFeaturesResponse = z.infer<typeof OnlineFeaturesResponseSchema>;
+
+/** Parses input the way the API does, for direct calls: INVALID_INPUT naming the field. */
+export function parseInput<S extends z.ZodType>(schema: S, input: unknown, what: string): z.output<S> {
+  const r = schema.safeParse(input);
+  if (r.success) return r.data;
+  const issue = r.error.issues[0]!;
+  const field = issue.path.join('.') || '(input)';
+  throw new AppError('INVALID_INPUT', `${what}: ${field}: ${issue.message}`, { field, issues: r.error.issues });
+}
+
+type EntityColumns = Map<string, FeatureValue[]>;
+
+/** Entity rows as columns, whichever way they came; every column has one value per row. */
+export function entityColumnsOf(entities: GetOnlineFeaturesInput['entities']): { columns: EntityColumns; rows: number } {
+  if (Array.isArray(entities)) {
+    const names = entities.length > 0 ? Object.keys(entities[0]!) : [];
+    const columns: EntityColumns = new Map(names.map((n) => [n, []]));
+    entities.forEach((row, i) => {
+      const extra = Object.keys(row).filter((k) => !columns.has(k));
+      const missing = names.filter((n) => !(n in row));
+      if (extra.length || missing.length) {
+        throw new AppError('INVALID_INPUT', `entity row ${i} has ${missing.length ? `no ${missing.join(', ')}` : `extra ${extra.join(', ')}`}; every row needs the same keys (${names.join(', ')})`, {
+          row: i,
+          missing,
+          extra,
+        });
+      }
+      for (const n of names) columns.get(n)!.push(row[n]!);
+    });
+    return { columns, rows: entities.length };
+  }
+  const columns: EntityColumns = new Map(Object.entries(entities));
+  const lengths = [...columns.entries()].map(([k, v]) => `${k}: ${v.length}`);
+  const rows = columns.size > 0 ? [...columns.values()][0]!.length : 0;
+  if ([...columns.values()].some((v) => v.length !== rows)) {
+    throw new AppError('INVALID_INPUT', `entity columns have different lengths (${lengths.join(', ')}); give one value per entity row in each`, { lengths });
+  }
+  return { columns, rows };
+}
+
+const describeValue = (v: unknown): string => `${JSON.stringify(v)} (${v === null ? 'null' : typeof v})`;
+
+/** Keys of one entity column as stored; a value of the wrong type fails naming the entity and position. */
+export function entityKeysOf(joinKey: string, type: ValueType, values: readonly FeatureValue[]): string[] {
+  return values.map((v, i) => {
+    const key = entityKeyOf(v, type);
+    if (key === null) {
+      throw new AppError('INVALID_INPUT', `entity ${joinKey}: value at position ${i} is ${describeValue(v)}; expected ${type === 'int' ? 'an integer' : `a ${type}`}`, {
+        entity: joinKey,
+        position: i,
+        expected: type,
+      });
+    }
+    return key;
+  });
+}
+
+const EPOCH = new Date(0).toISOString();
+
+function requestOf(i: z.output<typeof GetOnlineFeaturesInputSchema>): FeatureRequest {
+  return i.feature_service !== undefined ? { feature_service: i.feature_service } : i.features!;
+}
+
+function checkNames(selections: readonly ViewSelection[], fullNames: boolean): string[] {
+  const names = selections.flatMap((s) => s.features.map((f) => outputColumnOf(s.view.name, f.name, fullNames)));
+  const seen = new Map<string, string>();
+  selections.forEach((s) =>
+    s.features.forEach((f) => {
+      const name = outputColumnOf(s.view.name, f.name, fullNames);
+      const other = seen.get(name);
+      if (other !== undefined) {
+        throw new AppError('INVALID_INPUT', `features ${other} and ${s.view.name}:${f.name} would both be named "${name}"; ask with full_feature_names: true`, {
+          feature: name,
+        });
+      }
+      seen.set(name, `${s.view.name}:${f.name}`);
+    }),
+  );
+  return names;
+}
+
+/** Reads one view's rows for the request's keys (each distinct key once). */
+async function readView(store: OnlineStore, s: ViewSelection, keys: readonly string[]): Promise<(OnlineRecord | null)[]> {
+  const unique = [...new Set(keys)];
+  const records = await store.read({ name: s.view.name, join_key: s.view.entity.join_key }, unique, s.features.map((f) => f.name));
+  if (unique.length === keys.length) return records;
+  const byKey = new Map(unique.map((k, i) => [k, records[i]!]));
+  return keys.map((k) => byKey.get(k)!);
+}
+
+function featureColumns(s: ViewSelection, records: readonly (OnlineRecord | null)[], now: number): OnlineFeaturesResponse['results'] {
+  const oldest = now - s.view.ttl_seconds * 1000;
+  const iso = new Map<number, string>();
+  const stamp = (ts: number): string => {
+    let t = iso.get(ts);
+    if (t === undefined) iso.set(ts, (t = new Date(ts).toISOString()));
+    return t;
+  };
+  return s.features.map((_, j) => {
+    const values: FeatureValue[] = [];
+    const statuses: FeatureStatus[] = [];
+    const times: string[] = [];
+    for (const rec of records) {
+      const v = rec?.values[j];
+      let status: FeatureStatus;
+      if (rec === null || v === undefined) status = 'NOT_FOUND';
+      else if (s.view.ttl_seconds > 0 && rec.event_ts < oldest) status = 'OUTSIDE_MAX_AGE';
+      else status = v === null ? 'NULL_VALUE' : 'PRESENT';
+      values.push(status === 'PRESENT' ? v! : null);
+      statuses.push(status);
+      times.push(rec === null ? EPOCH : stamp(rec.event_ts));
+    }
+    return { values, statuses, event_timestamps: times };
+  });
+}
+
+/** Feast's get-online-features over the workspace's online store. */
+export async function getOnlineFeatures(input: GetOnlineFeaturesInput, ctx: FeatureContext): Promise<OnlineFeaturesResponse> {
+  const i = parseInput(GetOnlineFeaturesInputSchema, input, 'get-online-features');
+  const { columns, rows } = entityColumnsOf(i.entities);
+  if (rows > MAX_ENTITY_ROWS) throw new AppError('INVALID_INPUT', `${rows} entity rows is more than ${MAX_ENTITY_ROWS} per request; split the request`, { rows });
+  const resolved = resolveFeatureRefs(ctx.config ?? ctx.workspace.config, requestOf(i));
+  const names = checkNames(resolved.views, i.full_feature_names);
+  const keysByJoinKey = new Map<string, string[]>();
+  for (const s of resolved.views) {
+    const jk = s.view.entity.join_key;
+    if (keysByJoinKey.has(jk)) continue;
+    const values = columns.get(jk);
+    if (!values) {
+      throw new AppError(
+        'INVALID_INPUT',
+        `view ${s.view.name} needs entity ${jk}, which the request does not give (it gives: ${[...columns.keys()].join(', ') || 'none'})`,
+        { entity: jk, view: s.view.name },
+      );
+    }
+    keysByJoinKey.set(jk, entityKeysOf(jk, s.view.entity.value_type, values));
+  }
+  const store = ctx.store ?? (await openOnlineStore(ctx.workspace));
+  try {
+    const records = await Promise.all(resolved.views.map((s) => readView(store, s, keysByJoinKey.get(s.view.entity.join_key)!)));
+    const now = (ctx.now ?? Date.now)();
+    const entityResults = [...columns.values()].map((values) => ({
+      values,
+      statuses: values.map((): FeatureStatus => 'PRESENT'),
+      event_timestamps: values.map(() => EPOCH),
+    }));
+    const featureResults = resolved.views.flatMap((s, k) => featureColumns(s, records[k]!, now));
+    return { metadata: { feature_names: [...columns.keys(), ...names] }, results: [...entityResults, ...featureResults] };
+  } finally {
+    if (!ctx.store) await store.close();
+  }
+}

@@ -1,0 +1,752 @@
+/**
+ * The online feature store: one suite run against every backend — SQLite, the real Redis of the test
+ * services, and a 3-node Redis Cluster on loopback (scripts/services/redis-cluster.sh) — covering
+ * newer-wins writes, batch reads, serving statuses, materialization (full, incremental, failing halfway
+ * then retried, cancelled) and push. Then what only Redis has: an unreachable server, a server that
+ * goes away and comes back, a password, key TTL.
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { Cluster, Redis } from 'ioredis';
+import { afterAll, beforeAll, beforeEach, afterEach, describe, expect, it } from 'vitest';
+import { featureViewsOf } from '../../src-main/engines/features/definitions.js';
+import { listMaterializationRuns, listWatermarks, watermarkOf } from '../../src-main/engines/features/materializations.js';
+import { materialize, materializeIncremental, onlineViewOf } from '../../src-main/engines/features/materialize.js';
+import { listPartitions, partitionDirOf, viewColumnsOf, viewRelationSql } from '../../src-main/engines/features/offline.js';
+import { openOnlineStore } from '../../src-main/engines/features/online/index.js';
+import { openRedisOnlineStore, slotOf } from '../../src-main/engines/features/online/redis.js';
+import type { RedisProfile } from '../../src-main/engines/features/online/redis-connect.js';
+import { openSqliteOnlineStore } from '../../src-main/engines/features/online/sqlite.js';
+import type { OnlineRow, OnlineStore, OnlineView } from '../../src-main/engines/features/online/types.js';
+import { push } from '../../src-main/engines/features/push.js';
+import { getOnlineFeatures } from '../../src-main/engines/features/serving.js';
+import type { FeatureValue, FeatureView } from '../../src-main/engines/features/types.js';
+import { APP_MIGRATIONS } from '../../src-main/platform/db/app-schema.js';
+import { openDatabase, type Db } from '../../src-main/platform/db/sqlite.js';
+import { openEngineDb, queryRows, runSql, sqlIdent, sqlString } from '../../src-main/platform/duckdb.js';
+import { AppError } from '../../src-main/platform/errors.js';
+import { inlineContext, type JobContext, type ProgressReport } from '../../src-main/platform/jobs/context.js';
+import { silentLogger } from '../../src-main/platform/logging.js';
+import { openWorkspace, type Workspace } from '../../src-main/platform/workspace.js';
+import { ensureService, isCI } from '../helpers/services.js';
+import { tempWorkspace } from '../helpers/workspace.js';
+
+const repoRoot = path.resolve(import.meta.dirname, '../..');
+const RUN = `t${process.pid}x${Date.now().toString(36)}`;
+
+// ---------- backends ----------
+
+const redis = await ensureService('redis');
+const CLUSTER_PORTS = (process.env.REDIS_CLUSTER_PORTS ?? '16391 16392 16393').split(/\s+/).filter(Boolean).map(Number);
+
+async function clusterAnswers(): Promise<boolean> {
+  const c = new Redis({ host: '127.0.0.1', port: CLUSTER_PORTS[0], lazyConnect: true, retryStrategy: () => null, connectTimeout: 1000 });
+  c.on('error', () => undefined);
+  try {
+    await c.connect();
+    return /cluster_state:ok/.test(await c.cluster('INFO'));
+  } catch {
+    return false;
+  } finally {
+    c.disconnect();
+  }
+}
+
+/** The loopback Redis Cluster, started by its script when it does not answer; null (or a throw under CI) when it cannot be. */
+async function ensureCluster(): Promise<string | null> {
+  const url = `redis://${CLUSTER_PORTS.map((p) => `127.0.0.1:${p}`).join(',')}`;
+  if (await clusterAnswers()) return url;
+  const started = await new Promise<string | null>((resolve) =>
+    execFile('bash', [path.join(repoRoot, 'scripts/services/redis-cluster.sh'), 'start'], { cwd: repoRoot, timeout: 120_000 }, (err, _o, stderr) =>
+      resolve(err ? `${err.message}\n${stderr}` : null),
+    ),
+  );
+  if (started === null && (await clusterAnswers())) return url;
+  const reason = `redis cluster on ${CLUSTER_PORTS.join(',')} is not available: ${started ?? 'cluster_state is not ok'}`;
+  if (isCI()) throw new Error(reason);
+  console.warn(`[services] SKIPPING Redis Cluster tests — ${reason}`);
+  return null;
+}
+const clusterUrl = redis ? await ensureCluster() : null;
+
+/** Deletes every key under a prefix, on each master. */
+async function dropPrefix(client: Redis | Cluster, prefix: string): Promise<number> {
+  const nodes = client instanceof Cluster ? client.nodes('master') : [client];
+  let n = 0;
+  for (const node of nodes) {
+    let cursor = '0';
+    do {
+      const [next, keys] = await node.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      cursor = next;
+      for (const k of keys) n += await node.del(k);
+    } while (cursor !== '0');
+  }
+  return n;
+}
+
+interface Backend {
+  name: string;
+  available: boolean;
+  /** A store for one test; `count(view, joinKey)` counts stored entity rows of a view. */
+  open(ws: Workspace, prefix: string): Promise<OnlineStore>;
+  count(ws: Workspace, prefix: string, view: string, joinKey: string): Promise<number>;
+  cleanup(prefix: string): Promise<void>;
+}
+
+const redisProfile = (url: string, mode: RedisProfile['mode'], extra: Partial<RedisProfile> = {}): RedisProfile => ({
+  type: 'redis',
+  connection_string: url,
+  mode,
+  ...extra,
+});
+
+function redisBackend(name: string, url: string | null, mode: RedisProfile['mode']): Backend {
+  const admin = (): Redis | Cluster =>
+    mode === 'cluster' ? new Cluster(CLUSTER_PORTS.map((port) => ({ host: '127.0.0.1', port }))) : new Redis(url ?? 'redis://127.0.0.1:1');
+  return {
+    name,
+    available: url !== null,
+    open: (_ws, prefix) => openRedisOnlineStore(redisProfile(url!, mode), { keyPrefix: prefix }),
+    async count(_ws, prefix, view, joinKey) {
+      const c = admin();
+      try {
+        const nodes = c instanceof Cluster ? (await new Promise((r) => c.once('ready', r)), c.nodes('master')) : [c];
+        let n = 0;
+        for (const node of nodes) {
+          let cursor = '0';
+          do {
+            const [next, keys] = await node.scan(cursor, 'MATCH', `${prefix}${joinKey}:*`, 'COUNT', 1000);
+            cursor = next;
+            for (const k of keys) n += await node.hexists(k, view);
+          } while (cursor !== '0');
+        }
+        return n;
+      } finally {
+        c.disconnect();
+      }
+    },
+    async cleanup(prefix) {
+      const c = admin();
+      try {
+        if (c instanceof Cluster) await new Promise((r) => c.once('ready', r));
+        await dropPrefix(c, prefix);
+      } finally {
+        c.disconnect();
+      }
+    },
+  };
+}
+
+const BACKENDS: Backend[] = [
+  {
+    name: 'sqlite',
+    available: true,
+    open: async (ws) => openSqliteOnlineStore(ws.paths.onlineDb),
+    async count(ws, _prefix, view) {
+      const db = new Database(ws.paths.onlineDb, { readonly: true });
+      try {
+        return (db.prepare('SELECT count(*) AS n FROM online_features WHERE view = ?').get(view) as { n: number }).n;
+      } finally {
+        db.close();
+      }
+    },
+    cleanup: async () => undefined,
+  },
+  redisBackend('redis', redis?.url ?? null, 'standalone'),
+  redisBackend('redis cluster', clusterUrl, 'cluster'),
+];
+
+// ---------- helpers ----------
+
+const VIEW: OnlineView = { name: 'v1', join_key: 'thing', features: ['a', 'b', 'c'] };
+const row = (key: string, event_ts: number, created_ts: number, values: FeatureValue[]): OnlineRow => ({ key, event_ts, created_ts, values });
+const ms = (iso: string): number => Date.parse(iso.endsWith('Z') ? iso : `${iso}Z`);
+
+function viewOf(ws: Workspace, name: string): FeatureView {
+  return featureViewsOf(ws.config).find((v) => v.name === name)!;
+}
+
+interface OfflineRow {
+  key: FeatureValue;
+  /** UTC, "2016-01-01 10:00:00". */
+  ev: string;
+  cr?: string;
+  values: Record<string, FeatureValue>;
+}
+
+/** Writes rows in the offline layout, one Parquet file per date partition, typed by the view's columns. */
+async function writeOffline(ws: Workspace, view: FeatureView, rows: OfflineRow[], part = 'part-0'): Promise<void> {
+  const cols = viewColumnsOf(view);
+  const lit = (v: FeatureValue): string => (v === null ? 'NULL' : typeof v === 'string' ? sqlString(v) : String(v));
+  const byDate = new Map<string, OfflineRow[]>();
+  for (const r of rows) byDate.set(r.ev.slice(0, 10), [...(byDate.get(r.ev.slice(0, 10)) ?? []), r]);
+  const engine = await openEngineDb(ws, { threads: 1 });
+  try {
+    for (const [date, rs] of byDate) {
+      const tuples = rs.map(
+        (r) =>
+          `(${[lit(r.key), `TIMESTAMP ${sqlString(r.ev)}`, `TIMESTAMP ${sqlString(r.cr ?? r.ev)}`, ...view.features.map((f) => lit(r.values[f.name] ?? null))].join(', ')})`,
+      );
+      const select = cols.map((c, i) => `CAST(col${i} AS ${c.sql}) AS ${sqlIdent(c.name)}`).join(', ');
+      const dir = partitionDirOf(ws, view.name, date);
+      fs.mkdirSync(dir, { recursive: true });
+      await runSql(engine.conn, `COPY (SELECT ${select} FROM (VALUES ${tuples.join(', ')})) TO ${sqlString(path.join(dir, `${part}.parquet`))} (FORMAT parquet)`);
+    }
+  } finally {
+    engine.close();
+  }
+}
+
+const area = (n: number, ev: string, trips: number, fare: number | null, cr?: string): OfflineRow => ({
+  key: n,
+  ev,
+  cr,
+  values: { trips_1h: trips, avg_fare_1h: fare, avg_trip_seconds_1h: trips * 60 },
+});
+
+function ctxOf(ws: Workspace, onProgress?: (p: ProgressReport) => void, signal?: AbortSignal): JobContext {
+  return inlineContext(ws, silentLogger(), onProgress, signal);
+}
+
+/** The real store, failing on its Nth write call: a run that breaks halfway. */
+function failingOn(store: OnlineStore, nth: number): OnlineStore {
+  let calls = 0;
+  return {
+    kind: store.kind,
+    target: store.target,
+    write: async (view, rows) => {
+      calls++;
+      if (calls === nth) throw new AppError('UNAVAILABLE', `${store.target} went away (write ${calls}, as the test asked)`);
+      return store.write(view, rows);
+    },
+    read: (view, keys, features) => store.read(view, keys, features),
+    deleteView: (view) => store.deleteView(view),
+    ping: () => store.ping(),
+    close: () => Promise.resolve(),
+  };
+}
+
+async function closedPort(): Promise<number> {
+  return new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+// ---------- the shared suite ----------
+
+const skipped = BACKENDS.filter((b) => !b.available).map((b) => b.name);
+if (skipped.length) console.warn(`[services] online-store suite skips: ${skipped.join(', ')}`);
+
+describe.each(BACKENDS.filter((b) => b.available))('online store: $name', (backend) => {
+  let ws: Workspace;
+  let cleanupWs: () => void;
+  let store: OnlineStore;
+  let prefix: string;
+  let db: Db;
+  let n = 0;
+
+  beforeEach(async () => {
+    const t = tempWorkspace('taxi-online-');
+    ws = t.workspace;
+    cleanupWs = t.cleanup;
+    prefix = `${RUN}-${backend.name.replace(/\W/g, '')}-${n++}:`;
+    store = await backend.open(ws, prefix);
+    db = openDatabase(ws.paths.appDb, 'app.db', APP_MIGRATIONS);
+  });
+
+  afterEach(async () => {
+    await store.close();
+    db.close();
+    await backend.cleanup(prefix);
+    cleanupWs();
+  });
+
+  it('a write never replaces a newer value with an older one; created time breaks ties', async () => {
+    expect(await store.write(VIEW, [row('k', 2000, 10, [1, 'first', true])])).toEqual({ rows: 1, written: 1, kept_newer: 0 });
+    // Older event time: kept out, even with a later created time.
+    expect(await store.write(VIEW, [row('k', 1999, 99, [2, 'older', false])])).toMatchObject({ written: 0, kept_newer: 1 });
+    // Same event time, earlier created time: kept out.
+    expect(await store.write(VIEW, [row('k', 2000, 9, [3, 'earlier created', false])])).toMatchObject({ written: 0, kept_newer: 1 });
+    expect((await store.read(VIEW, ['k'], ['a', 'b']))[0]).toEqual({ event_ts: 2000, created_ts: 10, values: [1, 'first'] });
+    // Same event time, later created time (a correction): replaces.
+    expect(await store.write(VIEW, [row('k', 2000, 11, [4, 'corrected', null])])).toMatchObject({ written: 1 });
+    // Exactly the same stamp again (re-materializing the same data): rewrites.
+    expect(await store.write(VIEW, [row('k', 2000, 11, [5, 'same stamp', null])])).toMatchObject({ written: 1 });
+    expect((await store.read(VIEW, ['k'], ['a', 'b', 'c']))[0]).toEqual({ event_ts: 2000, created_ts: 11, values: [5, 'same stamp', null] });
+    // Newer: replaces; within one batch rows are taken in order, each against what is stored.
+    const r = await store.write(VIEW, [row('k', 3000, 1, [6, 'newer', true]), row('k', 2500, 1, [7, 'stale in batch', true]), row('j', 1, 1, [0, 'j', false])]);
+    expect(r).toEqual({ rows: 3, written: 2, kept_newer: 1 });
+    expect((await store.read(VIEW, ['k'], ['a']))[0]!.values).toEqual([6]);
+  });
+
+  it('reads a batch in order, with null for keys that have no row', async () => {
+    await store.write(VIEW, [row('k1', 1, 1, [1, 'one', true]), row('k2', 2, 2, [2, 'two', false]), row('k3', 3, 3, [3, 'three', null])]);
+    const got = await store.read(VIEW, ['k3', 'missing', 'k1', 'k1', ''], ['b', 'a']);
+    expect(got).toEqual([
+      { event_ts: 3, created_ts: 3, values: ['three', 3] },
+      null,
+      { event_ts: 1, created_ts: 1, values: ['one', 1] },
+      { event_ts: 1, created_ts: 1, values: ['one', 1] },
+      null,
+    ]);
+    expect(await store.read(VIEW, [], ['a'])).toEqual([]);
+  });
+
+  it('keeps every value type exactly', async () => {
+    const values: FeatureValue[] = ['Ünïcode "quoted" \\ line\nbreak\ttab 🚕', 2 ** 53 - 1, -12.345678901234567];
+    await store.write(VIEW, [row('types', 1_700_000_000_123, 1_700_000_000_456, values), row('other', 5, 5, ['', -7, 0.1])]);
+    await store.write(VIEW, [row('bools', 5, 5, [true, false, null])]);
+    const got = await store.read(VIEW, ['types', 'other', 'bools'], ['a', 'b', 'c']);
+    expect(got[0]).toEqual({ event_ts: 1_700_000_000_123, created_ts: 1_700_000_000_456, values });
+    expect(got[1]!.values).toEqual(['', -7, 0.1]);
+    expect(got[2]!.values).toEqual([true, false, null]);
+  });
+
+  it('reads rows written with an older feature list by name; a feature they lack is undefined', async () => {
+    await store.write({ ...VIEW, features: ['a', 'b'] }, [row('old', 1, 1, ['a-old', 'b-old'])]);
+    await store.write({ ...VIEW, features: ['c', 'b', 'a'] }, [row('new', 2, 2, ['c-new', 'b-new', 'a-new'])]);
+    const got = await store.read(VIEW, ['old', 'new'], ['b', 'c', 'a']);
+    expect(got[0]!.values).toEqual(['b-old', undefined, 'a-old']);
+    expect(got[1]!.values).toEqual(['b-new', 'c-new', 'a-new']);
+  });
+
+  it('keeps views of one entity apart; deleting a view leaves the other', async () => {
+    const other: OnlineView = { name: 'v2', join_key: VIEW.join_key, features: ['x'] };
+    await store.write(VIEW, [row('k', 1, 1, [1, 2, 3]), row('only-v1', 1, 1, [1, 2, 3])]);
+    await store.write(other, [row('k', 5, 5, ['x-value'])]);
+    expect(await store.deleteView(VIEW)).toBe(2);
+    expect(await store.read(VIEW, ['k', 'only-v1'], ['a'])).toEqual([null, null]);
+    expect((await store.read(other, ['k'], ['x']))[0]!.values).toEqual(['x-value']);
+    expect(await backend.count(ws, prefix, 'v2', VIEW.join_key)).toBe(1);
+  });
+
+  it('refuses bad rows before writing any of the batch', async () => {
+    await expect(store.write(VIEW, [row('fine', 1, 1, [1, 2, 3]), row('short', 1, 1, [1, 2])])).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+      message: expect.stringMatching(/row 1 \(key short\).*2 values.*3 features/),
+    });
+    await expect(store.write(VIEW, [row('fine', 1, 1, [1, 2, 3]), row('neg', -5, 1, [1, 2, 3])])).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+      message: expect.stringContaining('event_ts -5'),
+    });
+    expect(await store.read(VIEW, ['fine'], ['a'])).toEqual([null]);
+  });
+
+  it('answers a ping with its target and latency', async () => {
+    const p = await store.ping();
+    expect(p.kind).toBe(store.kind);
+    expect(p.target).toBe(store.target);
+    expect(p.latency_ms).toBeGreaterThanOrEqual(0);
+    expect(p.detail.length).toBeGreaterThan(0);
+  });
+
+  it("serves Feast's response with PRESENT, NULL_VALUE, NOT_FOUND and OUTSIDE_MAX_AGE", async () => {
+    const trips = viewOf(ws, 'trip_features');
+    const areas = viewOf(ws, 'area_demand'); // ttl 2h
+    const now = ms('2016-01-01T12:00:00');
+    const tripValues = (d: number): FeatureValue[] =>
+      trips.features.map((f) => (f.name === 'company' ? null : f.dtype === 'string' ? 'Cash' : f.dtype === 'int' ? Math.round(d) : d));
+    await store.write(onlineViewOf(trips), [row('t1', ms('2016-01-01T11:00:00'), now, tripValues(3.5))]);
+    await store.write(onlineViewOf(areas), [
+      row('8', ms('2016-01-01T11:30:00'), now, [12, 9.5, null]),
+      row('32', ms('2016-01-01T09:59:59'), now, [4, 20, 600]), // older than now − 2h
+    ]);
+    const res = await getOnlineFeatures(
+      {
+        entities: { trip_id: ['t1', 't2', 't1'], pickup_community_area: [8, 32, 77] },
+        features: ['trip_features:trip_distance', 'trip_features:company', 'area_demand:trips_1h', 'area_demand:avg_trip_seconds_1h'],
+      },
+      { workspace: ws, store, now: () => now },
+    );
+    expect(res.metadata.feature_names).toEqual(['trip_id', 'pickup_community_area', 'trip_distance', 'company', 'trips_1h', 'avg_trip_seconds_1h']);
+    const [tripId, areaId, distance, company, trips1h, seconds] = res.results;
+    expect(tripId).toEqual({ values: ['t1', 't2', 't1'], statuses: ['PRESENT', 'PRESENT', 'PRESENT'], event_timestamps: Array(3).fill('1970-01-01T00:00:00.000Z') });
+    expect(areaId!.values).toEqual([8, 32, 77]);
+    expect(distance).toEqual({
+      values: [3.5, null, 3.5],
+      statuses: ['PRESENT', 'NOT_FOUND', 'PRESENT'],
+      event_timestamps: ['2016-01-01T11:00:00.000Z', '1970-01-01T00:00:00.000Z', '2016-01-01T11:00:00.000Z'],
+    });
+    expect(company!.statuses).toEqual(['NULL_VALUE', 'NOT_FOUND', 'NULL_VALUE']);
+    expect(trips1h).toEqual({
+      values: [12, null, null],
+      statuses: ['PRESENT', 'OUTSIDE_MAX_AGE', 'NOT_FOUND'],
+      event_timestamps: ['2016-01-01T11:30:00.000Z', '2016-01-01T09:59:59.000Z', '1970-01-01T00:00:00.000Z'],
+    });
+    expect(seconds!.statuses).toEqual(['NULL_VALUE', 'OUTSIDE_MAX_AGE', 'NOT_FOUND']);
+    // The same request by rows and with full names; a second later the 11:00 trip row is still fresh
+    // (ttl 1d) while nothing changes for the area row 8 until 13:30.
+    const byRows = await getOnlineFeatures(
+      {
+        entities: [
+          { trip_id: 't1', pickup_community_area: 8 },
+          { trip_id: 't2', pickup_community_area: 32 },
+          { trip_id: 't1', pickup_community_area: 77 },
+        ],
+        features: ['trip_features:trip_distance', 'trip_features:company', 'area_demand:trips_1h', 'area_demand:avg_trip_seconds_1h'],
+        full_feature_names: true,
+      },
+      { workspace: ws, store, now: () => now + 1000 },
+    );
+    expect(byRows.metadata.feature_names.slice(2)).toEqual(['trip_features__trip_distance', 'trip_features__company', 'area_demand__trips_1h', 'area_demand__avg_trip_seconds_1h']);
+    expect(byRows.results).toEqual(res.results);
+    // After 13:30 the area row 8 is outside its max age too.
+    const later = await getOnlineFeatures({ entities: { pickup_community_area: [8] }, features: ['area_demand:trips_1h'] }, { workspace: ws, store, now: () => ms('2016-01-01T13:30:01') });
+    expect(later.results[1]!.statuses).toEqual(['OUTSIDE_MAX_AGE']);
+  });
+
+  it('rejects entity values of the wrong type, naming the entity and position', async () => {
+    const call = (entities: Record<string, FeatureValue[]>, features: string[]) => getOnlineFeatures({ entities, features }, { workspace: ws, store });
+    await expect(call({ taxi_id: ['a', 17] }, ['taxi_activity:trips_1h'])).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+      message: 'entity taxi_id: value at position 1 is 17 (number); expected a string',
+      details: { entity: 'taxi_id', position: 1 },
+    });
+    await expect(call({ pickup_community_area: [8, 8.5] }, ['area_demand:trips_1h'])).rejects.toMatchObject({ message: expect.stringContaining('position 1 is 8.5 (number); expected an integer') });
+    await expect(call({ pickup_community_area: ['8'] }, ['area_demand:trips_1h'])).rejects.toMatchObject({ message: expect.stringContaining('position 0 is "8" (string)') });
+    await expect(call({ trip_id: ['t1'] }, ['area_demand:trips_1h'])).rejects.toMatchObject({ code: 'INVALID_INPUT', message: expect.stringContaining('needs entity pickup_community_area') });
+    await expect(call({ trip_id: ['t1', 't2'], taxi_id: ['x'] }, ['trip_features:company'])).rejects.toMatchObject({ message: expect.stringContaining('different lengths') });
+    await expect(call({ trip_id: ['t1'] }, ['trip_features:distance'])).rejects.toMatchObject({ code: 'INVALID_INPUT', message: expect.stringContaining('trip_features:trip_distance') });
+    await expect(getOnlineFeatures({ entities: { taxi_id: ['a'], pickup_community_area: [1] }, feature_service: 'fare_model' }, { workspace: ws, store })).rejects.toMatchObject({
+      message: expect.stringContaining('full_feature_names'),
+    });
+  });
+
+  it('materializes the latest row per entity in [start, end), then incrementally from the watermark', async () => {
+    const areas = viewOf(ws, 'area_demand');
+    await writeOffline(ws, areas, [
+      area(8, '2016-01-01 10:00:00', 5, 10),
+      area(8, '2016-01-01 11:00:00', 7, 11),
+      area(32, '2016-01-01 09:00:00', 3, 20, '2016-01-01 09:05:00'),
+      area(32, '2016-01-01 09:00:00', 4, 21, '2016-01-01 09:10:00'), // same event, created later: wins
+      area(32, '2015-12-31 23:59:59', 99, 99), // before the range
+      area(76, '2016-01-02 01:00:00', 9, 30), // at or after the end
+    ]);
+    const progress: ProgressReport[] = [];
+    const r = await materialize({ start: '2016-01-01', end: '2016-01-02T00:00:00Z' }, ctxOf(ws, (p) => progress.push(p)), { store, appDb: db });
+    expect(r.mode).toBe('materialize');
+    expect(r.views.find((v) => v.view === 'area_demand')).toMatchObject({ rows: 2, written: 2, status: 'succeeded', start: '2016-01-01T00:00:00.000Z', end: '2016-01-02T00:00:00.000Z' });
+    expect(r.views.map((v) => v.view)).toEqual(['trip_features', 'taxi_activity', 'area_demand']);
+    expect(progress.at(-1)).toMatchObject({ done: 2, total: 2, unit: 'rows' });
+    const read = async (keys: string[]) => (await store.read(onlineViewOf(areas), keys, ['trips_1h', 'avg_fare_1h'])).map((x) => x && { ev: new Date(x.event_ts).toISOString(), values: x.values });
+    expect(await read(['8', '32', '76'])).toEqual([
+      { ev: '2016-01-01T11:00:00.000Z', values: [7, 11] },
+      { ev: '2016-01-01T09:00:00.000Z', values: [4, 21] },
+      null,
+    ]);
+    expect(watermarkOf(db, 'area_demand')).toBe(ms('2016-01-02T00:00:00'));
+
+    // Later data arrives; incremental materialization takes [watermark, end).
+    await writeOffline(ws, areas, [area(8, '2016-01-02 05:00:00', 11, 12)], 'part-1');
+    const inc = await materializeIncremental({ end: '2016-01-03' }, ctxOf(ws), { store, appDb: db });
+    expect(inc.views.find((v) => v.view === 'area_demand')).toMatchObject({ start: '2016-01-02T00:00:00.000Z', end: '2016-01-03T00:00:00.000Z', rows: 2, written: 2 });
+    expect(await read(['8', '76'])).toEqual([
+      { ev: '2016-01-02T05:00:00.000Z', values: [11, 12] },
+      { ev: '2016-01-02T01:00:00.000Z', values: [9, 30] },
+    ]);
+    expect(watermarkOf(db, 'area_demand')).toBe(ms('2016-01-03T00:00:00'));
+    // Nothing new: up to date, no run recorded, watermark kept.
+    const again = await materializeIncremental({ end: '2016-01-03', views: ['area_demand'] }, ctxOf(ws), { store, appDb: db });
+    expect(again.views).toEqual([expect.objectContaining({ view: 'area_demand', status: 'up_to_date', rows: 0, run_id: null })]);
+
+    // Re-materializing the old range never moves values or the watermark back.
+    const old = await materialize({ start: '2016-01-01', end: '2016-01-02', views: ['area_demand'] }, ctxOf(ws), { store, appDb: db });
+    expect(old.views[0]).toMatchObject({ rows: 2, written: 1 }); // area 32 rewritten as it was; area 8 kept newer
+    expect((await read(['8']))[0]!.values).toEqual([11, 12]);
+    expect(watermarkOf(db, 'area_demand')).toBe(ms('2016-01-03T00:00:00'));
+    expect(await backend.count(ws, prefix, 'area_demand', 'pickup_community_area')).toBe(3);
+
+    const runs = listMaterializationRuns(db, { view: 'area_demand' });
+    expect(runs.map((x) => [x.mode, x.status, x.rows])).toEqual([
+      ['materialize', 'succeeded', 2],
+      ['incremental', 'succeeded', 2],
+      ['materialize', 'succeeded', 2],
+    ]);
+    expect(listWatermarks(db).map((w) => w.view).sort()).toEqual(['area_demand', 'taxi_activity', 'trip_features']);
+  });
+
+  it('incremental with no watermark starts at end − ttl', async () => {
+    const areas = viewOf(ws, 'area_demand'); // ttl 2h
+    await writeOffline(ws, areas, [area(8, '2016-01-01 09:59:59', 1, 1), area(8, '2016-01-01 10:00:00', 2, 2), area(9, '2016-01-01 09:00:00', 3, 3)]);
+    const r = await materializeIncremental({ end: '2016-01-01T12:00:00Z', views: ['area_demand'] }, ctxOf(ws), { store, appDb: db });
+    expect(r.views[0]).toMatchObject({ start: '2016-01-01T10:00:00.000Z', rows: 1 });
+    const got = await store.read(onlineViewOf(areas), ['8', '9'], ['trips_1h']);
+    expect(got.map((x) => x?.values[0] ?? null)).toEqual([2, null]);
+  });
+
+  it('a run that fails halfway keeps the watermark and records the failure; the retry completes it without duplicates', async () => {
+    const trips = viewOf(ws, 'trip_features');
+    const rows: OfflineRow[] = Array.from({ length: 50 }, (_, i) => ({
+      key: `trip-${String(i).padStart(3, '0')}`,
+      ev: `2016-03-0${1 + (i % 3)} 1${i % 10}:00:00`,
+      values: Object.fromEntries(trips.features.map((f) => [f.name, f.dtype === 'string' ? `s${i}` : f.dtype === 'double' ? i + 0.5 : i])),
+    }));
+    await writeOffline(ws, trips, rows);
+    const range = { start: '2016-03-01', end: '2016-03-04', views: ['trip_features'] };
+    await expect(materialize(range, ctxOf(ws), { store: failingOn(store, 3), appDb: db, batchRows: 10 })).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+    expect(watermarkOf(db, 'trip_features')).toBeNull();
+    const failed = listMaterializationRuns(db, { view: 'trip_features' });
+    expect(failed).toHaveLength(1);
+    expect(failed[0]).toMatchObject({ status: 'failed', rows: 20, error: { code: 'UNAVAILABLE', message: expect.stringContaining('went away') } });
+    expect(await backend.count(ws, prefix, 'trip_features', 'trip_id')).toBe(20);
+
+    const ok = await materialize(range, ctxOf(ws), { store, appDb: db, batchRows: 10 });
+    expect(ok.views[0]).toMatchObject({ status: 'succeeded', rows: 50, written: 50 });
+    expect(watermarkOf(db, 'trip_features')).toBe(ms('2016-03-04T00:00:00'));
+    expect(listMaterializationRuns(db, { view: 'trip_features' }).map((x) => x.status)).toEqual(['succeeded', 'failed']);
+    expect(await backend.count(ws, prefix, 'trip_features', 'trip_id')).toBe(50);
+    const got = await store.read(onlineViewOf(trips), rows.map((r) => r.key as string), ['trip_distance', 'payment_type']);
+    expect(got.map((g) => g!.values)).toEqual(rows.map((r) => [r.values.trip_distance, r.values.payment_type]));
+  });
+
+  it('a cancelled run stops between batches and is recorded as cancelled', async () => {
+    const trips = viewOf(ws, 'trip_features');
+    await writeOffline(
+      ws,
+      trips,
+      Array.from({ length: 30 }, (_, i) => ({ key: `c${i}`, ev: '2016-03-01 10:00:00', values: {} })),
+    );
+    const ac = new AbortController();
+    const ctx = ctxOf(ws, (p) => p.done >= 10 && ac.abort(), ac.signal);
+    await expect(materialize({ start: '2016-03-01', end: '2016-03-02', views: ['trip_features'] }, ctx, { store, appDb: db, batchRows: 10 })).rejects.toMatchObject({ code: 'CANCELLED' });
+    expect(listMaterializationRuns(db)[0]).toMatchObject({ status: 'cancelled', rows: 10 });
+    expect(watermarkOf(db, 'trip_features')).toBeNull();
+  });
+
+  it('pushes rows online, offline (a new Parquet part per date) or both, after checking every row', async () => {
+    const areas = viewOf(ws, 'area_demand');
+    const rowsIn = [
+      { pickup_community_area: 8, event_timestamp: '2016-05-01T10:00:00Z', trips_1h: 3, avg_fare_1h: 12.5, avg_trip_seconds_1h: null },
+      { pickup_community_area: 9, event_timestamp: ms('2016-05-02T10:00:00'), trips_1h: 1, avg_fare_1h: 7, avg_trip_seconds_1h: 300 },
+    ];
+    const ctx = { workspace: ws, store, now: () => ms('2016-05-03T00:00:00') };
+    const online = await push('area_demand', rowsIn, 'online', ctx);
+    expect(online).toEqual({ view: 'area_demand', rows: 2, online: { written: 2, kept_newer: 0 }, offline: null });
+    expect(listPartitions(ws, 'area_demand')).toEqual([]);
+    const got = await store.read(onlineViewOf(areas), ['8', '9'], ['avg_fare_1h', 'avg_trip_seconds_1h']);
+    expect(got.map((g) => g!.values)).toEqual([[12.5, null], [7, 300]]);
+    expect(got[0]!.created_ts).toBe(ms('2016-05-03T00:00:00'));
+
+    const both = await push('area_demand', { pickup_community_area: [10], event_timestamp: ['2016-05-02 23:00:00'], trips_1h: [2], avg_fare_1h: [9], avg_trip_seconds_1h: [60] }, 'both', ctx);
+    expect(both.online).toEqual({ written: 1, kept_newer: 0 });
+    const offline = await push('area_demand', rowsIn, 'offline', ctx);
+    expect(offline.online).toBeNull();
+    expect(offline.offline!.partitions).toEqual(['2016-05-01', '2016-05-02']);
+    expect(listPartitions(ws, 'area_demand').map((p) => [p.date, p.files.length])).toEqual([
+      ['2016-05-01', 1],
+      ['2016-05-02', 2],
+    ]);
+    const engine = await openEngineDb(ws, { threads: 1 });
+    try {
+      const stored = await queryRows<Record<string, unknown>>(engine.conn, `SELECT * FROM ${viewRelationSql(ws, areas)} ORDER BY event_timestamp`);
+      expect(stored.map((s) => [s.pickup_community_area, (s.event_timestamp as Date).toISOString(), s.trips_1h, s.avg_fare_1h, s.avg_trip_seconds_1h])).toEqual([
+        [8, '2016-05-01T10:00:00.000Z', 3, 12.5, null],
+        [9, '2016-05-02T10:00:00.000Z', 1, 7, 300],
+        [10, '2016-05-02T23:00:00.000Z', 2, 9, 60],
+      ]);
+    } finally {
+      engine.close();
+    }
+    // Pushed offline rows materialize like any others.
+    const m = await materialize({ start: '2016-05-01', end: '2016-05-03', views: ['area_demand'] }, ctxOf(ws), { store, appDb: db });
+    expect(m.views[0]).toMatchObject({ rows: 3 });
+  });
+
+  it('refuses a bad push without writing anything', async () => {
+    const ctx = { workspace: ws, store };
+    const good = { pickup_community_area: 8, event_timestamp: '2016-05-01T10:00:00Z', trips_1h: 3, avg_fare_1h: 12.5, avg_trip_seconds_1h: 1 };
+    const cases: [Record<string, FeatureValue>, RegExp][] = [
+      [{ ...good, trips_1h: 2.5 }, /row 1: trips_1h is 2.5; expected an integer/],
+      [{ ...good, pickup_community_area: 'eight' }, /row 1: pickup_community_area is "eight"; expected an integer/],
+      [{ ...good, event_timestamp: 'yesterday' }, /row 1: event_timestamp is "yesterday"/],
+      [{ ...good, tips: 1 }, /row 1: unknown column tips/],
+      [Object.fromEntries(Object.entries(good).filter(([k]) => k !== 'avg_fare_1h')), /row 1 has no avg_fare_1h/],
+    ];
+    for (const [bad, message] of cases) {
+      await expect(push('area_demand', [good, bad], 'both', ctx)).rejects.toMatchObject({ code: 'INVALID_INPUT', message: expect.stringMatching(message) });
+    }
+    await expect(push('area_demnd', [good], 'online', ctx)).rejects.toMatchObject({ message: expect.stringContaining('area_demand') });
+    expect(await store.read(onlineViewOf(viewOf(ws, 'area_demand')), ['8'], ['trips_1h'])).toEqual([null]);
+    expect(listPartitions(ws, 'area_demand')).toEqual([]);
+  });
+});
+
+// ---------- Redis only ----------
+
+describe.skipIf(!redis)('redis online store: failures, password, key TTL', () => {
+  const prefix = `${RUN}-redis-only:`;
+  let admin: Redis;
+  beforeAll(() => {
+    admin = new Redis(redis!.url);
+  });
+  afterAll(async () => {
+    await dropPrefix(admin, prefix);
+    admin.disconnect();
+  });
+
+  it('an unreachable Redis fails at once with UNAVAILABLE naming host:port', { timeout: 15_000 }, async () => {
+    const port = await closedPort();
+    const err = (await openRedisOnlineStore(redisProfile(`redis://127.0.0.1:${port}`, 'standalone'), { keyPrefix: prefix }).catch((e: unknown) => e)) as AppError;
+    expect(err).toBeInstanceOf(AppError);
+    expect(err.code).toBe('UNAVAILABLE');
+    expect(err.message).toContain(`127.0.0.1:${port}`);
+    expect(err.message).toMatch(/ECONNREFUSED/);
+    const clusterErr = (await openRedisOnlineStore(redisProfile(`redis://127.0.0.1:${port}`, 'cluster'), { keyPrefix: prefix }).catch((e: unknown) => e)) as AppError;
+    expect(clusterErr).toMatchObject({ code: 'UNAVAILABLE', message: expect.stringContaining(`127.0.0.1:${port}`) });
+  });
+
+  it('materializing into an unreachable Redis records a failed run and keeps the watermark', { timeout: 30_000 }, async () => {
+    const port = await closedPort();
+    const t = tempWorkspace('taxi-online-down-');
+    try {
+      const cfg = fs.readFileSync(t.workspace.paths.config, 'utf8').replace('active_profile: local', 'active_profile: cluster').replace('redis://127.0.0.1:6379', `redis://127.0.0.1:${port}`);
+      fs.writeFileSync(t.workspace.paths.config, cfg);
+      const ws = openWorkspace(t.dir);
+      await writeOffline(ws, viewOf(ws, 'area_demand'), [area(8, '2016-01-01 10:00:00', 5, 10)]);
+      await expect(openOnlineStore(ws)).rejects.toMatchObject({ code: 'UNAVAILABLE', message: expect.stringContaining(`127.0.0.1:${port}`) });
+      await expect(materialize({ start: '2016-01-01', end: '2016-01-02' }, ctxOf(ws))).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+      const db = openDatabase(ws.paths.appDb, 'app.db', APP_MIGRATIONS);
+      try {
+        const runs = listMaterializationRuns(db);
+        expect(runs).toHaveLength(3);
+        for (const r of runs) expect(r).toMatchObject({ status: 'failed', rows: 0, error: { code: 'UNAVAILABLE', message: expect.stringContaining(`127.0.0.1:${port}`) } });
+        expect(listWatermarks(db)).toEqual([]);
+      } finally {
+        db.close();
+      }
+    } finally {
+      t.cleanup();
+    }
+  });
+
+  describe('against a Redis of its own', () => {
+    let server: ChildProcess | null = null;
+    let port = 0;
+    let dir = '';
+    const portOpen = (): Promise<boolean> =>
+      new Promise((resolve) => {
+        const sock = net.connect(port, '127.0.0.1');
+        sock.once('connect', () => (sock.destroy(), resolve(true)));
+        sock.once('error', () => resolve(false));
+      });
+    const start = async (args: string[] = []): Promise<void> => {
+      server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...args], { stdio: 'ignore' });
+      for (let i = 0; i < 200; i++) {
+        if (await portOpen()) return;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      throw new Error(`redis-server on ${port} did not start`);
+    };
+    const stop = async (): Promise<void> => {
+      const s = server;
+      server = null;
+      if (!s || s.exitCode !== null) return;
+      const exited = new Promise((r) => s.once('exit', r));
+      s.kill('SIGKILL');
+      await exited;
+    };
+    beforeEach(async () => {
+      port = await closedPort();
+      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'taxi-redis-'));
+    });
+    afterEach(async () => {
+      await stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('a Redis that goes away fails writes with UNAVAILABLE at once, and is used again when it is back', { timeout: 30_000 }, async () => {
+      await start();
+      const store = await openRedisOnlineStore(redisProfile(`redis://127.0.0.1:${port}`, 'standalone'), { keyPrefix: prefix });
+      try {
+        expect(await store.write(VIEW, [row('k', 1, 1, [1, 2, 3])])).toMatchObject({ written: 1 });
+        await stop();
+        await expect(store.write(VIEW, [row('k', 2, 2, [4, 5, 6])])).rejects.toMatchObject({ code: 'UNAVAILABLE', message: expect.stringContaining(`127.0.0.1:${port}`) });
+        await expect(store.read(VIEW, ['k'], ['a'])).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+        await start();
+        let back = false;
+        for (let i = 0; i < 100 && !back; i++) {
+          back = await store.ping().then(
+            () => true,
+            async () => (await new Promise((r) => setTimeout(r, 100)), false),
+          );
+        }
+        expect(back).toBe(true);
+        // A fresh server (no persistence): the write goes through and reads back.
+        expect(await store.write(VIEW, [row('k', 2, 2, [4, 5, 6])])).toMatchObject({ written: 1 });
+        expect((await store.read(VIEW, ['k'], ['a']))[0]!.values).toEqual([4]);
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('authenticates with the password secret, and says so when it is wrong', { timeout: 30_000 }, async () => {
+      await start(['--requirepass', 'pw-of-the-test']);
+      process.env.TAXI_SECRET_ONLINE_TEST_REDIS = 'pw-of-the-test';
+      try {
+        const profile = redisProfile(`redis://127.0.0.1:${port}`, 'standalone', { password: { secret: 'online-test-redis' } });
+        const store = await openRedisOnlineStore(profile, { keyPrefix: prefix });
+        expect(await store.write(VIEW, [row('k', 1, 1, [1, 2, 3])])).toMatchObject({ written: 1 });
+        await store.close();
+        process.env.TAXI_SECRET_ONLINE_TEST_REDIS = 'wrong';
+        await expect(openRedisOnlineStore(profile, { keyPrefix: prefix })).rejects.toMatchObject({ code: 'UNAVAILABLE', message: expect.stringMatching(/credentials|WRONGPASS/) });
+        delete process.env.TAXI_SECRET_ONLINE_TEST_REDIS;
+        await expect(openRedisOnlineStore(profile, { keyPrefix: prefix })).rejects.toMatchObject({ code: 'INVALID_CONFIG', message: expect.stringContaining('TAXI_SECRET_ONLINE_TEST_REDIS') });
+        await expect(openRedisOnlineStore(redisProfile(`redis://:pw@127.0.0.1:${port}`, 'standalone'), { keyPrefix: prefix })).rejects.toMatchObject({ code: 'INVALID_CONFIG' });
+      } finally {
+        delete process.env.TAXI_SECRET_ONLINE_TEST_REDIS;
+      }
+    });
+  });
+
+  it('gives every written key the profile key TTL', async () => {
+    const store = await openRedisOnlineStore(redisProfile(redis!.url, 'standalone', { key_ttl_seconds: 60 }), { keyPrefix: prefix });
+    try {
+      await store.write(VIEW, [row('ttl', 1, 1, [1, 2, 3])]);
+      const pttl = await admin.pttl(`${prefix}thing:ttl`);
+      expect(pttl).toBeGreaterThan(0);
+      expect(pttl).toBeLessThanOrEqual(60_000);
+      const plain = await openRedisOnlineStore(redisProfile(redis!.url, 'standalone'), { keyPrefix: prefix });
+      await plain.write(VIEW, [row('no-ttl', 1, 1, [1, 2, 3])]);
+      expect(await admin.pttl(`${prefix}thing:no-ttl`)).toBe(-1);
+      await plain.close();
+    } finally {
+      await store.close();
+    }
+  });
+
+});
+
+describe.skipIf(!clusterUrl)('redis cluster', () => {
+  it('computes hash slots like the server, hash tags included', async () => {
+    const c = new Redis({ host: '127.0.0.1', port: CLUSTER_PORTS[0] });
+    try {
+      for (const key of ['chicago_taxi:trip_id:abc', '{user1000}.following', 'foo{}{bar}', 'foo{{bar}}zap', 'a{b}c{d}', 'ключ', '']) {
+        expect(slotOf(Buffer.from(key))).toBe(await c.cluster('KEYSLOT', key));
+      }
+    } finally {
+      c.disconnect();
+    }
+  });
+});
+
+describe('online store opening', () => {
+  it('chooses SQLite for the local profile', async () => {
+    const t = tempWorkspace('taxi-online-open-');
+    try {
+      const store = await openOnlineStore(t.workspace);
+      expect(store.kind).toBe('sqlite');
+      expect(store.target).toBe(t.workspace.paths.onlineDb);
+      await store.close();
+    } finally {
+      t.cleanup();
+    }
+  });
+});
