@@ -16,7 +16,7 @@ import type { Workspace } from './workspace.js';
 export type SqlParams = DuckDBValue[] | Record<string, DuckDBValue>;
 
 export interface EngineDbOptions {
-  /** DuckDB size string such as '2GB'; default: TAXI_DUCKDB_MEMORY or 40% of RAM capped at 8 GB. */
+  /** DuckDB size string such as '2GB'; default: TAXI_DUCKDB_MEMORY or 30% of RAM capped at 4 GB. */
   memoryLimit?: string;
   /** Worker threads; default: TAXI_DUCKDB_THREADS or every core. */
   threads?: number;
@@ -35,7 +35,8 @@ const GIB = 1024 ** 3;
 export function defaultMemoryLimit(): string {
   const fromEnv = process.env.TAXI_DUCKDB_MEMORY;
   if (fromEnv) return fromEnv;
-  const mb = Math.floor(Math.min(os.totalmem() * 0.4, 8 * GIB) / 1024 ** 2);
+  // Beyond this DuckDB spills to the workspace tmp folder, so a multi-GB import stays within it.
+  const mb = Math.floor(Math.min(os.totalmem() * 0.3, 4 * GIB) / 1024 ** 2);
   return `${Math.max(mb, 256)}MB`;
 }
 

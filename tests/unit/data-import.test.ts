@@ -502,3 +502,30 @@ describe('importTrips: progress and cancellation', () => {
     expect(tripStoreFiles(ws)).toEqual([]);
   });
 });
+
+describe('importTrips: odd file names and small memory', () => {
+  it('reads a file whose name DuckDB would take for a pattern', async () => {
+    const ws = freshWorkspace();
+    const file = path.join(tempDir(), 'trips [2016] *?.csv');
+    fs.copyFileSync(fixture('tfx_traps.csv'), file);
+    const s = await runImport(ws, file);
+    expect(s).toMatchObject({ rows_read: 19, rows_accepted: 7, file });
+    expect(path.basename(s.rejects_file!)).toMatch(/-trips_2016_\.csv\.rejects\.csv$/);
+    expect(listFilesRecursive(ws.paths.tmpDir)).toEqual([]);
+  });
+
+  it('imports within a small memory limit by spilling to the workspace tmp folder', async () => {
+    const before = process.env.TAXI_DUCKDB_MEMORY;
+    process.env.TAXI_DUCKDB_MEMORY = '120MB';
+    try {
+      const ws = freshWorkspace();
+      const s = await runImport(ws, repeatedSample(20));
+      expect(s.rows_read).toBe(240_000);
+      expect(s.rows_written).toBe(s.rows_accepted);
+      expect(listFilesRecursive(ws.paths.tmpDir)).toEqual([]);
+    } finally {
+      if (before === undefined) delete process.env.TAXI_DUCKDB_MEMORY;
+      else process.env.TAXI_DUCKDB_MEMORY = before;
+    }
+  });
+});

@@ -14,12 +14,13 @@
  * to one thread. Rows DuckDB rejected as malformed are added back from their reported line numbers;
  * blank lines count in those line numbers but are not rows, so they are found and subtracted.
  */
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { ImportInput, ImportSummary } from '../../api/contract.js';
 import { openEngineDb, queryOne, queryRows, runMonitored, runSql, sqlIdent, sqlString, toNumber, type QueryProgressReport } from '../../platform/duckdb.js';
-import { AppError, cancelled } from '../../platform/errors.js';
+import { AppError } from '../../platform/errors.js';
 import type { JobContext } from '../../platform/jobs/context.js';
 import type { ValidationRules } from '../../platform/config.js';
 import {
@@ -46,7 +47,7 @@ import {
   type InputField,
   type SqlRefs,
 } from './rules.js';
-import { appendTripsFromTable } from './store.js';
+import { appendTripsFromTable, type AppendResult } from './store.js';
 import { TRIP_COLUMNS } from './trip.js';
 
 const HEAD_BYTES = 64 * 1024;
@@ -141,7 +142,7 @@ function readCsvSql(file: string, columns: number): string {
     columns = {${cols}}, store_rejects = true, rejects_table = '${ERRORS_TABLE}', rejects_scan = '${SCANS_TABLE}', rejects_limit = 0)`;
 }
 
-export interface Plan {
+interface Plan {
   file: string;
   size: number;
   headers: string[];
@@ -191,7 +192,7 @@ const rejectRawAt = (i: number): number => 4 + i;
  * canonical values and ids, rejected rows one list of [reason, column, message, raw text...]. One list
  * rather than a column each, because empty columns are not free in memory: the list is one NULL.
  */
-export function stagingSql(plan: Plan, bounds: ValidationRules): string {
+function stagingSql(plan: Plan, bounds: ValidationRules): string {
   const { layout, position } = plan.resolved;
   const refs = refsOf(layout);
   const colOf = (h: string): string | null => (position.has(h) ? colName(position.get(h)!) : null);
@@ -350,18 +351,16 @@ function rejectsFileName(file: string, at: Date): string {
   return `${stamp}-${base}.rejects.csv`;
 }
 
-async function writeRejects(conn: DuckDBConnection, plan: Plan, counts: Counts, target: string, ctx: JobContext): Promise<string | null> {
+/** Writes the rejects CSV to `target` (in tmp; published once the store has the accepted rows). */
+async function writeRejects(conn: DuckDBConnection, plan: Plan, counts: Counts, target: string, signal: AbortSignal): Promise<string | null> {
   if (counts.rows === counts.accepted) return null;
   if (counts.malformed > 0) await loadBlankLines(conn, plan.file);
   else await runSql(conn, `CREATE TEMP TABLE ${BLANKS} (pos BIGINT)`);
-  await runMonitored(conn, `COPY (${rejectsSql(plan)}) TO ${sqlString(target)} (FORMAT csv, HEADER true)`, {
-    signal: ctx.signal,
-    what: 'import',
-  });
+  await runMonitored(conn, `COPY (${rejectsSql(plan)}) TO ${sqlString(target)} (FORMAT csv, HEADER true)`, { signal, what: 'import' });
   return target;
 }
 
-export function planOf(input: ImportInput): Plan {
+function planOf(input: ImportInput): Plan {
   const file = path.resolve(input.path);
   const size = fileSize(file);
   const headers = headerOf(readHead(file, size), file, size);
@@ -369,24 +368,36 @@ export function planOf(input: ImportInput): Plan {
   return { file, size, headers, resolved };
 }
 
-/** Imports one CSV file into the workspace trip store; see the file comment for how. */
-export async function importTrips(input: ImportInput, ctx: JobContext): Promise<ImportSummary> {
-  const started = Date.now();
-  const plan = planOf(input);
-  const { layout } = plan.resolved;
-  const bounds = ctx.workspace.config.data.validation;
-  const source = input.source ?? path.basename(plan.file);
-  const report = (share: number, offset: number, message: string) => (p: QueryProgressReport) =>
-    ctx.progress({ done: Math.round(plan.size * (offset + share * (p.fraction ?? 0))), total: plan.size, unit: 'bytes', message });
-  ctx.log.info({ file: plan.file, layout: layout.name, bytes: plan.size, ignored_columns: plan.resolved.extra }, 'import started');
-  ctx.progress({ done: 0, total: plan.size, unit: 'bytes', message: `reading ${path.basename(plan.file)} (${layout.name} layout)` });
-
-  const db = await openEngineDb(ctx.workspace);
-  const rejectsTmp = path.join(ctx.workspace.paths.tmpDir, `${process.pid}-${rejectsFileName(plan.file, new Date(started))}`);
+/**
+ * DuckDB reads `*`, `?` and `[` in a path as a file pattern; such a file is read through a link with a
+ * plain name. Returns the path to read and a cleanup.
+ */
+function readablePath(file: string, tmpDir: string): { path: string; cleanup: () => void } {
+  if (!/[*?[\]{}]/.test(file)) return { path: file, cleanup: () => {} };
+  const link = path.join(tmpDir, `import-${process.pid}-${crypto.randomBytes(4).toString('hex')}.csv`);
   try {
-    // Wall and CPU milliseconds per phase (CPU includes DuckDB's threads), for the debug log.
-    const phases: Record<string, [number, number]> = {};
-    const timed = async <T>(name: string, work: () => Promise<T>): Promise<T> => {
+    fs.symlinkSync(file, link);
+  } catch (e) {
+    throw new AppError('INVALID_INPUT', `${file}: rename the file without * ? [ ] { } (cannot link it: ${(e as Error).message})`, { file });
+  }
+  return { path: link, cleanup: () => fs.rmSync(link, { force: true }) };
+}
+
+/** Wall and CPU milliseconds per phase (CPU includes DuckDB's threads), for the debug log. */
+interface PhaseTimer {
+  time<T>(name: string, work: () => Promise<T>): Promise<T>;
+  phases: Record<string, [number, number]>;
+  /** The phase running (or that failed). */
+  current: string;
+}
+
+function phaseTimer(): PhaseTimer {
+  const phases: Record<string, [number, number]> = {};
+  return {
+    phases,
+    current: 'start',
+    async time<T>(name: string, work: () => Promise<T>): Promise<T> {
+      this.current = name;
       const t0 = performance.now();
       const c0 = process.cpuUsage();
       try {
@@ -395,48 +406,73 @@ export async function importTrips(input: ImportInput, ctx: JobContext): Promise<
         const c = process.cpuUsage(c0);
         phases[name] = [Math.round(performance.now() - t0), Math.round((c.user + c.system) / 1000)];
       }
-    };
-    await timed('stage', () =>
-      runMonitored(db.conn, stagingSql(plan, bounds), { signal: ctx.signal, what: 'import', onProgress: report(READ_SHARE, 0, 'reading and validating rows') }),
-    );
-    await timed('accept', async () => {
-      await numberRepeats(db.conn, ctx.signal);
-      await runSql(db.conn, acceptedSql());
-    });
-    const counts = await timed('count', () => countRows(db.conn));
-    const rejects = await timed('rejects', () => writeRejects(db.conn, plan, counts, rejectsTmp, ctx));
-    if (ctx.signal.aborted) throw cancelled('import');
-    const appended = await timed('append', () =>
-      appendTripsFromTable(db.conn, ACCEPTED, ctx.workspace, {
-        source,
-        signal: ctx.signal,
-        // Derived ids are unique by construction (content key + occurrence); ids from the file may repeat.
+    },
+  };
+}
+
+function summaryOf(plan: Plan, counts: Counts, appended: AppendResult, rejectsFile: string | null, started: number): ImportSummary {
+  return {
+    file: plan.file,
+    layout: plan.resolved.layout.name,
+    rows_read: counts.rows,
+    rows_accepted: counts.accepted,
+    rows_rejected: counts.rows - counts.accepted,
+    rows_duplicate: appended.duplicates,
+    rows_written: appended.written,
+    rejected_by_reason: counts.rejectedByReason,
+    rejects_file: rejectsFile,
+    months: appended.months,
+    duration_ms: Date.now() - started,
+  };
+}
+
+/**
+ * Imports one CSV file (either public layout) into the workspace trip store, keeping rejected rows in
+ * rejects/<time>-<file>.rejects.csv. Progress is reported in bytes of the file; a cancel (ctx.signal)
+ * interrupts DuckDB and leaves the store and the rejects folder as they were.
+ */
+export async function importTrips(input: ImportInput, ctx: JobContext): Promise<ImportSummary> {
+  const started = Date.now();
+  const plan = planOf(input);
+  const { layout } = plan.resolved;
+  const ws = ctx.workspace;
+  const signal = ctx.signal;
+  const report = (offset: number, share: number, message: string) => (p: QueryProgressReport) =>
+    ctx.progress({ done: Math.round(plan.size * (offset + share * (p.fraction ?? 0))), total: plan.size, unit: 'bytes', message });
+  ctx.log.info({ file: plan.file, layout: layout.name, bytes: plan.size, ignored_columns: plan.resolved.extra }, 'import started');
+  ctx.progress({ done: 0, total: plan.size, unit: 'bytes', message: `reading ${path.basename(plan.file)} (${layout.name} layout)` });
+
+  const db = await openEngineDb(ws);
+  const readable = readablePath(plan.file, ws.paths.tmpDir);
+  const rejectsTmp = path.join(ws.paths.tmpDir, `${process.pid}-${crypto.randomBytes(4).toString('hex')}-${rejectsFileName(plan.file, new Date(started))}`);
+  const timer = phaseTimer();
+  try {
+    const staging = stagingSql({ ...plan, file: readable.path }, ws.config.data.validation);
+    await timer.time('stage', () => runMonitored(db.conn, staging, { signal, what: 'import', onProgress: report(0, READ_SHARE, 'reading and validating rows') }));
+    await timer.time('repeats', () => numberRepeats(db.conn, signal));
+    await runSql(db.conn, acceptedSql());
+    const counts = await timer.time('count', () => countRows(db.conn));
+    const rejects = await timer.time('rejects', () => writeRejects(db.conn, plan, counts, rejectsTmp, signal));
+    const appended = await timer.time('append', () =>
+      appendTripsFromTable(db.conn, ACCEPTED, ws, {
+        source: input.source ?? path.basename(plan.file),
+        signal,
+        // Derived ids are unique by construction (content key + occurrence); ids from a file may repeat.
         uniqueIds: !layout.fields.trip_id,
-        onProgress: report(1 - READ_SHARE, READ_SHARE, 'writing to the trip store'),
+        onProgress: report(READ_SHARE, 1 - READ_SHARE, 'writing to the trip store'),
       }),
     );
-    ctx.log.debug({ phases_ms: phases }, 'import phases');
-    const rejectsFile = rejects ? publishRejects(rejects, ctx.workspace.paths.rejectsDir, plan.file, new Date(started)) : null;
-    const summary: ImportSummary = {
-      file: plan.file,
-      layout: layout.name,
-      rows_read: counts.rows,
-      rows_accepted: counts.accepted,
-      rows_rejected: counts.rows - counts.accepted,
-      rows_duplicate: appended.duplicates,
-      rows_written: appended.written,
-      rejected_by_reason: counts.rejectedByReason,
-      rejects_file: rejectsFile,
-      months: appended.months,
-      duration_ms: Date.now() - started,
-    };
+    const rejectsFile = rejects ? publishRejects(rejects, ws.paths.rejectsDir, plan.file, new Date(started)) : null;
+    const summary = summaryOf(plan, counts, appended, rejectsFile, started);
     ctx.progress({ done: plan.size, total: plan.size, unit: 'bytes', message: 'done' });
+    ctx.log.debug({ phases_ms: timer.phases }, 'import phases');
     ctx.log.info({ ...summary, months: summary.months.length }, 'import finished');
     return summary;
   } catch (e) {
-    throw asImportError(e, plan.file);
+    throw asImportError(e, plan.file, timer.current);
   } finally {
     db.close();
+    readable.cleanup();
     fs.rmSync(rejectsTmp, { force: true });
   }
 }
@@ -449,18 +485,18 @@ function publishRejects(tmp: string, dir: string, file: string, at: Date): strin
   return target;
 }
 
-/** DuckDB errors about the file become INVALID_FILE naming it; our own errors pass through. */
-function asImportError(e: unknown, file: string): unknown {
+/** DuckDB errors about the file become INVALID_FILE naming it; others say which phase failed. */
+function asImportError(e: unknown, file: string, phase: string): unknown {
   if (e instanceof AppError) return e;
   const message = e instanceof Error ? e.message : String(e);
+  const first = message.split('\n')[0]!;
   if (/CSV|Invalid Input Error|Conversion Error|unicode|encoding/i.test(message)) {
     const line = /Line:\s*(\d+)/.exec(message);
-    const why = /invalid state/i.test(message) ? 'it contains bytes that are not CSV text (binary data?)' : message.split('\n')[0];
-    return new AppError('INVALID_FILE', `${file}: cannot read the file as CSV: ${why}`, {
-      file,
-      row: line ? Number(line[1]) - 1 : null,
-      column: null,
-    }, { cause: e });
+    const why = /invalid state/i.test(message) ? 'it contains bytes that are not CSV text (binary data?)' : first;
+    return new AppError('INVALID_FILE', `${file}: cannot read the file as CSV: ${why}`, { file, row: line ? Number(line[1]) - 1 : null, column: null }, { cause: e });
   }
-  return e;
+  if (/Out of Memory/i.test(message)) {
+    return new AppError('INTERNAL', `${file}: import ran out of memory (${phase}): ${first}; raise TAXI_DUCKDB_MEMORY`, { file, phase }, { cause: e });
+  }
+  return new AppError('INTERNAL', `${file}: import failed (${phase}): ${first}`, { file, phase }, { cause: e });
 }

@@ -106,7 +106,7 @@ type ParsedMessage = z.output<typeof TripMessageSchema>;
 
 function rawText(v: unknown): string | null {
   if (v === null || v === undefined) return null;
-  const s = (typeof v === 'number' ? String(v) : String(v)).trim();
+  const s = String(v).trim();
   return s === '' ? null : s;
 }
 

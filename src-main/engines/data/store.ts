@@ -24,13 +24,18 @@ export const STORE_EXTRA_COLUMNS = [
 ] as const;
 
 const PARTITION = 'month';
+/** Rows a thread buffers per partitioned write before flushing (DuckDB's default of 524,288 needs ~200 MB). */
+const FLUSH_ROWS = 100_000;
 const MONTH_DIR = /^month=(\d{4}-\d{2})$/;
 
 export interface AppendOptions {
+  /** Recorded in the `source` column (file name, or e.g. 'generated:<seed>:<drift>'). */
   source: string;
   signal?: AbortSignal;
-  /** Progress of the write, 0..1 (DuckDB's estimate). */
+  /** Progress of the write (DuckDB's estimate). */
   onProgress?: MonitorOptions['onProgress'];
+  /** The caller guarantees trip ids are unique within the table, which skips checking it. */
+  uniqueIds?: boolean;
 }
 
 export interface AppendResult {
@@ -216,14 +221,22 @@ function publish(file: string, target: string): void {
   }
 }
 
-/** Runs `work` with DuckDB free to reorder rows (the store has no row order; writes go twice as fast). */
-async function withoutInsertionOrder<T>(conn: DuckDBConnection, work: () => Promise<T>): Promise<T> {
-  const before = await queryOne<{ v: string }>(conn, `SELECT current_setting('preserve_insertion_order')::VARCHAR AS v`);
+/**
+ * Runs a partitioned write with DuckDB free to reorder rows (the store has no row order; the write
+ * gets faster) and flushing partition buffers often enough to stay inside the memory limit.
+ */
+async function withWriteSettings<T>(conn: DuckDBConnection, work: () => Promise<T>): Promise<T> {
+  const names = ['preserve_insertion_order', 'partitioned_write_flush_threshold'];
+  const before = await queryRows<{ name: string; value: string }>(
+    conn,
+    `SELECT name, value FROM duckdb_settings() WHERE name IN (${names.map(sqlString).join(', ')})`,
+  );
   await conn.run('SET preserve_insertion_order = false');
+  await conn.run(`SET partitioned_write_flush_threshold = ${FLUSH_ROWS}`);
   try {
     return await work();
   } finally {
-    await conn.run(`SET preserve_insertion_order = ${before.v === 'true' ? 'true' : 'false'}`);
+    for (const { name, value } of before) await conn.run(`SET ${sqlIdent(name)} = ${sqlString(value)}`);
   }
 }
 
@@ -236,13 +249,7 @@ export async function appendTripsFromTable(
   conn: DuckDBConnection,
   table: string,
   ws: Workspace,
-  opts: {
-    source: string;
-    signal?: AbortSignal;
-    onProgress?: AppendOptions['onProgress'];
-    /** The caller guarantees trip ids are unique within `table`, which skips checking it. */
-    uniqueIds?: boolean;
-  },
+  opts: AppendOptions,
 ): Promise<AppendResult> {
   await assertTripColumns(conn, table);
   const release = await acquireStoreLock(ws, opts.signal);
@@ -252,7 +259,7 @@ export async function appendTripsFromTable(
     if (facts.rows === 0) return { written: 0, duplicates: 0, months: [] };
     const copy = `COPY (${newRowsSql(table, ws, facts, opts.source, new Date())}) TO ${sqlString(stageDir)}
       (FORMAT parquet, PARTITION_BY (${PARTITION}), FILENAME_PATTERN 'trips-{uuid}')`;
-    const written = await withoutInsertionOrder(conn, () =>
+    const written = await withWriteSettings(conn, () =>
       runMonitored(conn, copy, { signal: opts.signal, what: 'append to the trip store', onProgress: opts.onProgress }),
     );
     // Last point where a cancel leaves the store untouched; the renames below take milliseconds.
