@@ -31,6 +31,7 @@ import { openEngineDb, queryRows, runSql, sqlIdent, sqlString } from '../../src-
 import { AppError } from '../../src-main/platform/errors.js';
 import { inlineContext, type JobContext, type ProgressReport } from '../../src-main/platform/jobs/context.js';
 import { silentLogger } from '../../src-main/platform/logging.js';
+import { openServices } from '../../src-main/platform/services.js';
 import { openWorkspace, type Workspace } from '../../src-main/platform/workspace.js';
 import { ensureService, isCI } from '../helpers/services.js';
 import { tempWorkspace } from '../helpers/workspace.js';
@@ -750,3 +751,32 @@ describe('online store opening', () => {
     }
   });
 });
+
+describe('materialization as a job', () => {
+  it('runs in a worker thread with progress, records its run and logs to features.log', { timeout: 60_000 }, async () => {
+    const t = tempWorkspace('taxi-online-job-');
+    const s = await openServices({ workspace: t.dir, mode: 'cli' });
+    try {
+      await writeOffline(s.workspace, viewOf(s.workspace, 'area_demand'), [area(8, '2016-01-01 10:00:00', 5, 10), area(9, '2016-01-01 11:00:00', 6, 11)]);
+      const job = s.jobs.start('features.materialize', { start: '2016-01-01', end: '2016-01-02T00:00:00Z', views: ['area_demand'] });
+      expect(job.title).toBe('Materialize area_demand 2016-01-01T00:00 → 2016-01-02T00:00');
+      const done = await s.jobs.wait(job.id);
+      expect(done.status).toBe('succeeded');
+      expect(done.progress).toMatchObject({ done: 2, total: 2, unit: 'rows' });
+      expect(done.result).toMatchObject({ mode: 'materialize', rows: 2, views: [{ view: 'area_demand', status: 'succeeded' }] });
+      expect(listMaterializationRuns(s.appDb)[0]).toMatchObject({ view: 'area_demand', status: 'succeeded', rows: 2 });
+      const inc = await s.jobs.wait(s.jobs.start('features.materialize_incremental', { end: '2016-01-02', views: ['area_demand'] }).id);
+      expect(inc.result).toMatchObject({ views: [{ status: 'up_to_date' }] });
+      const log = fs.readFileSync(path.join(s.workspace.paths.logsDir, 'features.log'), 'utf8');
+      expect(log).toContain('view materialized');
+      const store = await openOnlineStore(s.workspace);
+      const got = await store.read(onlineViewOf(viewOf(s.workspace, 'area_demand')), ['8', '9'], ['trips_1h']);
+      await store.close();
+      expect(got.map((g) => g!.values[0])).toEqual([5, 6]);
+    } finally {
+      await s.close();
+      t.cleanup();
+    }
+  });
+});
+

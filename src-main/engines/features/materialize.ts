@@ -11,7 +11,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { DuckDBConnection, DuckDBResult } from '@duckdb/node-api';
-import { z } from 'zod';
 import { APP_MIGRATIONS } from '../../platform/db/app-schema.js';
 import { openDatabase, type Db } from '../../platform/db/sqlite.js';
 import { openEngineDb, queryOne, runMonitored, sqlIdent, toNumber } from '../../platform/duckdb.js';
@@ -21,69 +20,18 @@ import type { Workspace } from '../../platform/workspace.js';
 import { CREATED_TIMESTAMP, EVENT_TIMESTAMP, closestNames, featureViewsOf } from './definitions.js';
 import { failInterruptedRuns, finishRun, startRun, watermarkOf, type MaterializationMode, type RunOutcome } from './materializations.js';
 import { listPartitions, viewRelationSql } from './offline.js';
+import {
+  MaterializeIncrementalInputSchema,
+  MaterializeInputSchema,
+  parseInput,
+  type MaterializeIncrementalInput,
+  type MaterializeInput,
+  type MaterializeResult,
+} from './online-schemas.js';
 import { entityKeyOf } from './online/codec.js';
 import { openOnlineStore } from './online/index.js';
 import type { OnlineRow, OnlineStore, OnlineView, OnlineWriteResult } from './online/types.js';
-import { parseInput } from './serving.js';
 import type { FeatureView } from './types.js';
-
-// ---------- inputs ----------
-
-/**
- * Milliseconds since the epoch from a number, a date (2016-01-31, midnight UTC) or an ISO date-time;
- * a date-time without an offset is UTC, like the stored timestamps.
- */
-export function instantMs(v: number | string): number | null {
-  if (typeof v === 'number') return Number.isInteger(v) && v >= 0 ? v : null;
-  const text = v.trim();
-  if (!/^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/i.test(text)) return null;
-  const utc = /[T ]/.test(text) && !/(Z|[+-]\d{2}:?\d{2})$/i.test(text) ? `${text.replace(' ', 'T')}Z` : text.replace(' ', 'T');
-  const ms = Date.parse(utc);
-  return Number.isFinite(ms) && ms >= 0 ? ms : null;
-}
-
-export const InstantSchema = z.union([z.number(), z.string()]).transform((v, ctx) => {
-  const ms = instantMs(v);
-  if (ms === null) {
-    ctx.addIssue({ code: 'custom', message: `expected an ISO 8601 time (2016-01-31T23:45:00Z or 2016-01-31) or epoch milliseconds; got ${JSON.stringify(v)}` });
-    return z.NEVER;
-  }
-  return ms;
-});
-
-const ViewNames = z.array(z.string().min(1)).min(1).optional().describe('feature views; all when absent');
-
-export const MaterializeInputSchema = z
-  .object({ start: InstantSchema, end: InstantSchema, views: ViewNames })
-  .strict()
-  .refine((i) => i.start < i.end, { message: 'start must be before end', path: ['end'] });
-export type MaterializeInput = z.input<typeof MaterializeInputSchema>;
-
-export const MaterializeIncrementalInputSchema = z
-  .object({ end: InstantSchema.optional().describe('default: now'), views: ViewNames })
-  .strict();
-export type MaterializeIncrementalInput = z.input<typeof MaterializeIncrementalInputSchema>;
-
-export const MaterializeViewResultSchema = z.object({
-  view: z.string(),
-  start: z.string(),
-  end: z.string(),
-  rows: z.number().describe('entities with a row in the range'),
-  written: z.number().describe('rows stored; the others lost to a newer online value'),
-  status: z.enum(['succeeded', 'up_to_date']),
-  run_id: z.number().nullable(),
-});
-
-export const MaterializeResultSchema = z.object({
-  batch_id: z.string(),
-  mode: z.enum(['materialize', 'incremental']),
-  store: z.string().describe('sqlite file or redis host:port'),
-  views: z.array(MaterializeViewResultSchema),
-  rows: z.number(),
-  written: z.number(),
-  duration_ms: z.number(),
-});
-export type MaterializeResult = z.infer<typeof MaterializeResultSchema>;
 
 export interface MaterializeDeps {
   /** The online store; default: the profile's, opened for this run and closed after it. */

@@ -12,46 +12,18 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { timestampValue, type DuckDBAppender } from '@duckdb/node-api';
-import { z } from 'zod';
 import { openEngineDb, runSql, sqlIdent, sqlString } from '../../platform/duckdb.js';
 import { AppError } from '../../platform/errors.js';
 import type { Workspace } from '../../platform/workspace.js';
 import { CREATED_TIMESTAMP, EVENT_TIMESTAMP, featureViewOf } from './definitions.js';
-import { instantMs, onlineViewOf } from './materialize.js';
+import { onlineViewOf } from './materialize.js';
 import { partitionDirOf, viewColumnsOf, type ViewColumn } from './offline.js';
 import { entityKeyOf } from './online/codec.js';
 import { openOnlineStore } from './online/index.js';
 import type { OnlineRow } from './online/types.js';
-import { FeatureValueSchema, parseInput, type FeatureContext } from './serving.js';
+import { MAX_PUSH_ROWS, PushInputSchema, instantMs, parseInput, type PushResult, type PushRows, type PushTarget } from './online-schemas.js';
+import type { FeatureContext } from './serving.js';
 import type { FeatureValue, FeatureView, ValueType } from './types.js';
-
-export const MAX_PUSH_ROWS = 100_000;
-
-const CellSchema = z.union([FeatureValueSchema, z.number()]);
-
-export const PushInputSchema = z
-  .object({
-    view: z.string().min(1),
-    rows: z
-      .union([
-        z.array(z.record(z.string(), CellSchema)).describe('one object per row: join key, event_timestamp, [created_timestamp], features'),
-        z.record(z.string(), z.array(CellSchema)).describe("columns, like Feast's push df"),
-      ])
-      .describe('feature rows of the view'),
-    to: z.enum(['online', 'offline', 'both']).default('online'),
-  })
-  .strict();
-export type PushInput = z.input<typeof PushInputSchema>;
-export type PushRows = PushInput['rows'];
-export type PushTarget = z.output<typeof PushInputSchema>['to'];
-
-export const PushResultSchema = z.object({
-  view: z.string(),
-  rows: z.number(),
-  online: z.object({ written: z.number(), kept_newer: z.number() }).nullable(),
-  offline: z.object({ files: z.array(z.string()), partitions: z.array(z.string()) }).nullable(),
-});
-export type PushResult = z.infer<typeof PushResultSchema>;
 
 interface CheckedRow {
   key: string;

@@ -8,12 +8,12 @@
  * the stored row predates the feature); OUTSIDE_MAX_AGE (the row is older than the view's ttl at the time
  * of the request — its value is withheld, so a stale feature is never served as if it were current).
  */
-import { z } from 'zod';
 import { AppError } from '../../platform/errors.js';
 import type { Logger } from '../../platform/logging.js';
 import type { Workspace } from '../../platform/workspace.js';
 import { outputColumnOf, resolveFeatureRefs, type FeatureRequest, type ViewSelection, type WithFeatureStore } from './definitions.js';
 import { entityKeyOf } from './online/codec.js';
+import { GetOnlineFeaturesInputSchema, MAX_ENTITY_ROWS, parseInput, type GetOnlineFeaturesInput, type GetOnlineFeaturesRequest, type OnlineFeaturesResponse } from './online-schemas.js';
 import { openOnlineStore } from './online/index.js';
 import type { OnlineRecord, OnlineStore } from './online/types.js';
 import type { FeatureStatus, FeatureValue, ValueType } from './types.js';
@@ -28,52 +28,6 @@ export interface FeatureContext {
   /** Clock for TTL checks (epoch ms). */
   now?: () => number;
   log?: Logger;
-}
-
-export const FeatureValueSchema = z.union([z.string(), z.number(), z.boolean(), z.null()]);
-export const FeatureStatusSchema = z.enum(['PRESENT', 'NULL_VALUE', 'NOT_FOUND', 'OUTSIDE_MAX_AGE']);
-
-/** At most this many entity rows per request. */
-export const MAX_ENTITY_ROWS = 100_000;
-
-export const GetOnlineFeaturesInputSchema = z
-  .object({
-    entities: z
-      .union([
-        z.record(z.string(), z.array(FeatureValueSchema)).describe('columns: join key → values, one per entity row'),
-        z.array(z.record(z.string(), FeatureValueSchema)).describe('rows: one object of join keys per entity row'),
-      ])
-      .describe('entity rows, by column ({ "taxi_id": ["a", "b"] }) or by row ([{ "taxi_id": "a" }])'),
-    features: z.array(z.string().min(1)).min(1).optional().describe('"view:feature" or "view:*" references'),
-    feature_service: z.string().min(1).optional(),
-    full_feature_names: z.boolean().default(false).describe('name columns view__feature instead of feature'),
-  })
-  .strict()
-  .refine((i) => (i.features === undefined) !== (i.feature_service === undefined), {
-    message: 'give either features or feature_service (exactly one)',
-    path: ['features'],
-  });
-export type GetOnlineFeaturesInput = z.input<typeof GetOnlineFeaturesInputSchema>;
-
-export const OnlineFeaturesResponseSchema = z.object({
-  metadata: z.object({ feature_names: z.array(z.string()) }),
-  results: z.array(
-    z.object({
-      values: z.array(FeatureValueSchema),
-      statuses: z.array(FeatureStatusSchema),
-      event_timestamps: z.array(z.string()),
-    }),
-  ),
-});
-export type OnlineFeaturesResponse = z.infer<typeof OnlineFeaturesResponseSchema>;
-
-/** Parses input the way the API does, for direct calls: INVALID_INPUT naming the field. */
-export function parseInput<S extends z.ZodType>(schema: S, input: unknown, what: string): z.output<S> {
-  const r = schema.safeParse(input);
-  if (r.success) return r.data;
-  const issue = r.error.issues[0]!;
-  const field = issue.path.join('.') || '(input)';
-  throw new AppError('INVALID_INPUT', `${what}: ${field}: ${issue.message}`, { field, issues: r.error.issues });
 }
 
 type EntityColumns = Map<string, FeatureValue[]>;
@@ -125,7 +79,7 @@ export function entityKeysOf(joinKey: string, type: ValueType, values: readonly 
 
 const EPOCH = new Date(0).toISOString();
 
-function requestOf(i: z.output<typeof GetOnlineFeaturesInputSchema>): FeatureRequest {
+function requestOf(i: GetOnlineFeaturesRequest): FeatureRequest {
   return i.feature_service !== undefined ? { feature_service: i.feature_service } : i.features!;
 }
 

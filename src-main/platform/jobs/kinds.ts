@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { GenerateInputSchema, ImportInputSchema } from '../../api/contract.js';
 import { ReplayInputSchema } from '../../api/methods/streams.js';
+import { MaterializeIncrementalInputSchema, MaterializeInputSchema } from '../../engines/features/online-schemas.js';
 import type { JobContext } from './context.js';
 
 export interface JobKind<I> {
@@ -36,6 +37,18 @@ export const JOB_KINDS = {
     title: (i) => `Replay ${i.source} to ${i.topic ?? 'the raw topic'}${i.rate > 0 ? ` at ${i.rate}/s` : ''}`,
     unit: 'trips',
     run: async (i, ctx) => (await import('../../engines/streams/replayer.js')).replay(i, ctx),
+  }),
+  'features.materialize': kind({
+    input: MaterializeInputSchema,
+    title: (i) => `Materialize ${i.views?.join(', ') ?? 'all views'} ${new Date(i.start).toISOString().slice(0, 16)} → ${new Date(i.end).toISOString().slice(0, 16)}`,
+    unit: 'rows',
+    run: async (i, ctx) => (await import('../../engines/features/materialize.js')).materialize(i, ctx),
+  }),
+  'features.materialize_incremental': kind({
+    input: MaterializeIncrementalInputSchema,
+    title: (i) => `Materialize ${i.views?.join(', ') ?? 'all views'} incrementally to ${i.end === undefined ? 'now' : new Date(i.end).toISOString().slice(0, 16)}`,
+    unit: 'rows',
+    run: async (i, ctx) => (await import('../../engines/features/materialize.js')).materializeIncremental(i, ctx),
   }),
   /** A task for testing the job system itself: counts to `steps`, `ms` apart; fails at `fail_at`. */
   'system.sleep': kind({
