@@ -36,6 +36,7 @@ import {
   type ResolvedLayout,
 } from './layouts.js';
 import {
+  applicableRules,
   DERIVED,
   INPUT_FIELD_NAMES,
   INPUT_FIELDS,
@@ -202,13 +203,14 @@ function stagingSql(plan: Plan, bounds: ValidationRules): string {
   const derived = (Object.keys(DERIVED) as (keyof typeof DERIVED)[]).map((f) => `${derivedValueSql(f, refs)} AS ${sqlIdent(`v_${f}`)}`);
   const keyed = `rule = 0 AND (${rawRef('trip_id')} IS NULL OR ${rawRef('taxi_id')} IS NULL)`;
   const contentKey = contentKeySql(INPUT_FIELD_NAMES.filter((f) => f !== 'trip_id' && layout.fields[f]).map(rawRef));
-  const reject = [reasonSql('rule'), rejectColumnSql('rule', refs), rejectMessageSql('rule', refs, bounds), ...plan.headers.map((_, i) => colName(i))];
+  const rules = applicableRules((f) => layout.fields[f] !== undefined);
+  const reject = [reasonSql('rule', rules), rejectColumnSql('rule', refs, rules), rejectMessageSql('rule', refs, bounds, rules), ...plan.headers.map((_, i) => colName(i))];
   return `CREATE TEMP TABLE ${STAGED} AS
     WITH r AS (SELECT *, ${raws.join(', ')} FROM ${readCsvSql(plan.file, plan.headers.length)}),
     n AS (SELECT *${doubles.map((d) => `, ${d}`).join('')} FROM r),
     p AS (SELECT *, ${parsed.join(', ')} FROM n),
     v AS (SELECT *, ${derived.join(', ')} FROM p),
-    k AS (SELECT *, ${ruleIndexSql(refs, bounds)} AS rule FROM v),
+    k AS (SELECT *, ${ruleIndexSql(refs, bounds, rules)} AS rule FROM v),
     h AS (SELECT *, CASE WHEN ${keyed} THEN ${contentKey} END AS content_key FROM k)
     SELECT CAST(rule AS UTINYINT) AS rule,
       ${TRIP_COLUMNS.map(tripColumnSql).join(', ')},
@@ -224,13 +226,14 @@ function stagingSql(plan: Plan, bounds: ValidationRules): string {
  * this touches few rows; the benchmark file (a sample repeated) is the worst case.
  */
 async function numberRepeats(conn: DuckDBConnection, signal: AbortSignal): Promise<void> {
+  const derived = `${STAGED} WHERE rule = 0 AND trip_id_derived`;
+  const r = await queryOne<{ n: bigint }>(conn, `SELECT count(*) - count(DISTINCT trip_id) AS n FROM ${derived}`);
+  if (toNumber(r.n) === 0) return;
   await runMonitored(
     conn,
     `CREATE TEMP TABLE ${REPEATS} AS
     SELECT rn, occurrence FROM (
-      SELECT rowid AS rn, row_number() OVER (PARTITION BY trip_id ORDER BY rowid) - 1 AS occurrence
-      FROM ${STAGED}
-      WHERE trip_id_derived AND trip_id IN (SELECT trip_id FROM ${STAGED} WHERE rule = 0 AND trip_id_derived GROUP BY 1 HAVING count(*) > 1))
+      SELECT rowid AS rn, row_number() OVER (PARTITION BY trip_id ORDER BY rowid) - 1 AS occurrence FROM ${derived})
     WHERE occurrence > 0`,
     { signal, what: 'import' },
   );

@@ -235,6 +235,25 @@ function messageSql(rule: Rule, refs: SqlRefs, bounds: ValidationRules): string 
   return `concat(${parts.join(', ')})`;
 }
 
+/**
+ * The rules that can fail for a source providing only some fields: a check of a field that is never
+ * given (nor derived) always passes, and leaving it out of the SQL saves work on every row.
+ */
+export function applicableRules(provided: (f: InputField) => boolean, rules: readonly Rule[] = RULES): Rule[] {
+  const known = (f: InputField): boolean => provided(f) || f in DERIVED;
+  return rules.filter((r) => {
+    switch (r.check.kind) {
+      case 'required':
+        return true;
+      case 'parses':
+      case 'not_before':
+        return provided(r.fields[0]);
+      default:
+        return r.fields.some(known);
+    }
+  });
+}
+
 /** 1-based index of the first rule the row breaks, 0 when it passes every rule. */
 export function ruleIndexSql(refs: SqlRefs, bounds: ValidationRules, rules: readonly Rule[] = RULES): string {
   const whens = rules.map((r, i) => `WHEN ${conditionSql(r, refs, bounds)} THEN ${i + 1}`);
