@@ -292,6 +292,28 @@ describe('point-in-time retrieval', () => {
     );
   });
 
+  it('checks the column types of a Parquet input, and stops when cancelled', async () => {
+    const parquet = path.join(dir, 'typed.parquet');
+    const db = await openEngineDb(ws, { memoryLimit: '256MB', threads: 1 });
+    try {
+      await db.conn.run(`COPY (SELECT 17::BIGINT AS taxi_id, TIMESTAMP '2016-05-01 12:00:00' AS event_timestamp) TO ${sqlString(parquet)} (FORMAT parquet)`);
+      const e = await errorOf(getHistoricalFeatures({ entities: { parquet }, features: ['taxi_activity:trips_1h'] }, { workspace: ws, conn: db.conn }));
+      expect(e.message).toBe(`${parquet}: row 1: column taxi_id: expected a string (entity key taxi_id is string), got "17"`);
+      await db.conn.run(`COPY (SELECT 8::BIGINT AS pickup_community_area, TIMESTAMP '2016-05-01 12:00:00' AS event_timestamp) TO ${sqlString(parquet)} (FORMAT parquet)`);
+      const ok = await getHistoricalFeatures({ entities: { parquet }, features: ['area_demand:trips_1h'] }, { workspace: ws, conn: db.conn });
+      expect(ok.rows).toEqual([{ pickup_community_area: 8, event_timestamp: ms('2016-05-01T12:00:00'), area_demand__trips_1h: 7 }]);
+      const abort = new AbortController();
+      abort.abort();
+      const stopped = await errorOf(getHistoricalFeatures({ entities: { parquet }, features: ['area_demand:trips_1h'] }, { workspace: ws, conn: db.conn, signal: abort.signal }));
+      expect(stopped.code).toBe('CANCELLED');
+      // Nothing of the call is left in the caller's connection.
+      const left = await queryRows(db.conn, `SELECT table_name FROM information_schema.tables WHERE table_name LIKE 'entities_%'`);
+      expect(left).toEqual([]);
+    } finally {
+      db.close();
+    }
+  });
+
   it('refuses unknown features with close names, clashing columns and missing files', async () => {
     const e = await errorOf(getHistoricalFeatures({ entities: [{ taxi_id: 'T1', event_timestamp: '2016-05-01' }], features: ['taxi_activity:trip_1h'] }, { workspace: ws }));
     expect(e.code).toBe('INVALID_INPUT');

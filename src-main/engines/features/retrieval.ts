@@ -18,10 +18,10 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { DuckDBTimestampValue, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
+import { DuckDBTimestampValue, type DuckDBAppender, type DuckDBConnection, type DuckDBResultReader } from '@duckdb/node-api';
 import { z } from 'zod';
 import { openEngineDb, queryOne, queryRows, runMonitored, sqlIdent, sqlNumber, sqlString, toNumber } from '../../platform/duckdb.js';
-import { AppError } from '../../platform/errors.js';
+import { AppError, cancelled } from '../../platform/errors.js';
 import type { Logger } from '../../platform/logging.js';
 import type { Workspace } from '../../platform/workspace.js';
 import { CREATED_TIMESTAMP, EVENT_TIMESTAMP, SQL_TYPE_OF, outputColumnOf, resolveFeatureRefs, type FeatureRequest, type ViewSelection } from './definitions.js';
@@ -187,8 +187,7 @@ function appendTyped(a: DuckDBAppender, type: string, v: unknown): void {
   }
 }
 
-function checkListRow(row: EntityRow, i: number, columns: readonly { name: string; type: string }[], keys: readonly KeyColumn[], tsColumn: string): unknown[] {
-  const keyType = new Map(keys.map((k) => [k.name, k.type]));
+function checkListRow(row: EntityRow, i: number, columns: readonly { name: string; type: string }[], keyType: ReadonlyMap<string, ValueType>, tsColumn: string): unknown[] {
   return columns.map(({ name, type }) => {
     const v = row[name];
     const where = `entities[${i}]`;
@@ -213,9 +212,10 @@ async function loadList(conn: DuckDBConnection, table: string, rows: readonly En
   const columns = listColumns(rows, keys, tsColumn);
   await conn.run(`CREATE TEMP TABLE ${sqlIdent(table)} (${ROW} BIGINT, ${columns.map((c) => `${sqlIdent(c.name)} ${c.type}`).join(', ')})`);
   const a = await conn.createAppender(table, 'main', 'temp');
+  const keyType = new Map(keys.map((k) => [k.name, k.type]));
   try {
     rows.forEach((row, i) => {
-      const values = checkListRow(row, i, columns, keys, tsColumn);
+      const values = checkListRow(row, i, columns, keyType, tsColumn);
       a.appendBigInt(BigInt(i));
       values.forEach((v, j) => appendTyped(a, columns[j]!.type, v));
       a.endRow();
@@ -235,7 +235,7 @@ async function checkFileColumns(
   tsColumn: string,
   line: (row: number) => string,
 ): Promise<{ name: string; type: string }[]> {
-  const described = await queryRows<{ column_name: string; column_type: string }>(conn, `DESCRIBE SELECT * EXCLUDE (${ROW}) FROM ${sqlIdent(raw)}`);
+  const described = await queryRows<{ column_name: string; column_type: string }>(conn, `DESCRIBE SELECT * EXCLUDE (${ROW}) FROM ${raw}`);
   const have = new Map(described.map((d) => [d.column_name, d.column_type]));
   const missing = [...keys.map((k) => k.name), tsColumn].filter((n) => !have.has(n));
   if (missing.length > 0) {
@@ -245,10 +245,11 @@ async function checkFileColumns(
     });
   }
   const firstBad = async (column: string, badSql: string, expected: string): Promise<void> => {
+    if (badSql === 'false') return;
     const c = sqlIdent(column);
     const bad = await queryRows<{ r: bigint; v: string | null }>(
       conn,
-      `SELECT ${ROW} AS r, CAST(${c} AS VARCHAR) AS v FROM ${sqlIdent(raw)} WHERE ${badSql} ORDER BY ${ROW} LIMIT 1`,
+      `SELECT ${ROW} AS r, CAST(${c} AS VARCHAR) AS v FROM ${raw} WHERE ${badSql} ORDER BY ${ROW} LIMIT 1`,
     );
     if (bad.length > 0) throw wrongValue(`${file}: ${line(toNumber(bad[0]!.r))}`, column, expected, bad[0]!.v, { file, row: toNumber(bad[0]!.r) + 1 });
   };
@@ -256,16 +257,12 @@ async function checkFileColumns(
     const c = sqlIdent(k.name);
     const type = have.get(k.name)!;
     const text = type === 'VARCHAR';
-    const bad =
-      k.type === 'int'
-        ? text
-          ? `${c} IS NOT NULL AND (NOT regexp_full_match(trim(${c}), '[+-]?[0-9]+') OR TRY_CAST(trim(${c}) AS INTEGER) IS NULL)`
-          : `${c} IS NOT NULL AND (TRY_CAST(${c} AS INTEGER) IS NULL OR TRY_CAST(${c} AS DOUBLE) <> TRY_CAST(${c} AS INTEGER))`
-        : k.type === 'string'
-          ? text
-            ? 'false'
-            : `${c} IS NOT NULL`
-          : `${c} IS NOT NULL AND TRY_CAST(${c} AS ${SQL_TYPE_OF[k.type]}) IS NULL`;
+    let bad: string;
+    if (k.type === 'string') bad = text ? 'false' : `${c} IS NOT NULL`;
+    else if (k.type !== 'int') bad = `${c} IS NOT NULL AND TRY_CAST(${c} AS ${SQL_TYPE_OF[k.type]}) IS NULL`;
+    else if (SMALL_INTEGERS.has(type)) bad = 'false';
+    else if (text) bad = `${c} IS NOT NULL AND (NOT regexp_full_match(trim(${c}), '[+-]?[0-9]+') OR TRY_CAST(trim(${c}) AS INTEGER) IS NULL)`;
+    else bad = `${c} IS NOT NULL AND (TRY_CAST(${c} AS INTEGER) IS NULL OR TRY_CAST(${c} AS DOUBLE) <> TRY_CAST(${c} AS INTEGER))`;
     await firstBad(k.name, bad, `${EXPECTED[k.type]} (entity key ${k.name} is ${k.type})`);
   }
   const ts = sqlIdent(tsColumn);
@@ -278,6 +275,9 @@ async function checkFileColumns(
     return { name: d.column_name, type: d.column_name === tsColumn ? 'TIMESTAMP' : d.column_type };
   });
 }
+
+/** Integer types that always fit an int key, so their values need no check. */
+const SMALL_INTEGERS = new Set(['TINYINT', 'SMALLINT', 'INTEGER', 'UTINYINT', 'USMALLINT']);
 
 function castColumnSql(c: { name: string; type: string }, keys: readonly KeyColumn[], tsColumn: string): string {
   const id = sqlIdent(c.name);
@@ -294,27 +294,42 @@ async function csvScanSql(conn: DuckDBConnection, file: string, textColumns: rea
   return `read_csv(${sqlString(file)}, header = true${types.length ? `, types = {${types.join(', ')}}` : ''})`;
 }
 
+/**
+ * A Parquet file is read in place (its own row numbers keep the order); a CSV is loaded into a table
+ * first, since its rows are numbered as they are read.
+ */
 async function loadFile(conn: DuckDBConnection, table: string, source: { csv: string } | { parquet: string }, keys: readonly KeyColumn[], tsColumn: string): Promise<EntityTable> {
   const isCsv = 'csv' in source;
   const file = path.resolve(isCsv ? source.csv : source.parquet);
   if (!fs.existsSync(file)) throw new AppError('NOT_FOUND', `entity file not found: ${file}`, { file });
   const raw = `${table}_raw`;
+  let rel: string;
   try {
-    const scan = isCsv ? await csvScanSql(conn, file, [...keys.map((k) => k.name), tsColumn]) : `read_parquet(${sqlString(file)})`;
-    await conn.run(`CREATE TEMP TABLE ${sqlIdent(raw)} AS SELECT row_number() OVER () - 1 AS ${ROW}, * FROM ${scan}`);
+    if (isCsv) {
+      const scan = await csvScanSql(conn, file, [...keys.map((k) => k.name), tsColumn]);
+      await conn.run(`CREATE TEMP TABLE ${sqlIdent(raw)} AS SELECT row_number() OVER () - 1 AS ${ROW}, * FROM ${scan}`);
+      rel = sqlIdent(raw);
+    } else {
+      rel = `(SELECT file_row_number AS ${ROW}, * EXCLUDE (file_row_number) FROM read_parquet(${sqlString(file)}, file_row_number = true))`;
+      await conn.run(`DESCRIBE SELECT * FROM ${rel}`);
+    }
   } catch (e) {
     throw new AppError('INVALID_FILE', `${file}: cannot read entity rows: ${(e as Error).message.split('\n')[0]}`, { file }, { cause: e });
   }
   try {
     const line = (row: number): string => (isCsv ? `line ${row + 2}` : `row ${row + 1}`);
-    const columns = await checkFileColumns(conn, raw, file, keys, tsColumn, line);
-    await conn.run(
-      `CREATE TEMP TABLE ${sqlIdent(table)} AS SELECT ${ROW}, ${columns.map((c) => castColumnSql(c, keys, tsColumn)).join(', ')} FROM ${sqlIdent(raw)}`,
-    );
+    const columns = await checkFileColumns(conn, rel, file, keys, tsColumn, line);
+    const select = `SELECT ${ROW}, ${columns.map((c) => castColumnSql(c, keys, tsColumn)).join(', ')} FROM ${rel}`;
+    await conn.run(isCsv ? `CREATE TEMP TABLE ${sqlIdent(table)} AS ${select}` : `CREATE TEMP VIEW ${sqlIdent(table)} AS ${select}`);
     return { table, columns };
   } finally {
     await conn.run(`DROP TABLE IF EXISTS ${sqlIdent(raw)}`);
   }
+}
+
+async function dropRelation(conn: DuckDBConnection, name: string): Promise<void> {
+  const found = await queryRows<{ t: string }>(conn, `SELECT table_type AS t FROM information_schema.tables WHERE table_name = ?`, [name]);
+  for (const { t } of found) await conn.run(`DROP ${t === 'VIEW' ? 'VIEW' : 'TABLE'} IF EXISTS ${sqlIdent(name)}`);
 }
 
 // ---------- query ----------
@@ -377,6 +392,30 @@ function jsValue(v: unknown): FeatureValue {
   return String(v);
 }
 
+/** Rows as plain objects, built column by column (twice as fast as DuckDB's row objects). */
+async function rowsOf(conn: DuckDBConnection, sql: string, columns: readonly ResultColumn[], signal: AbortSignal | undefined): Promise<Record<string, FeatureValue>[]> {
+  if (signal?.aborted) throw cancelled('historical retrieval');
+  const onAbort = (): void => conn.interrupt();
+  signal?.addEventListener('abort', onAbort, { once: true });
+  let reader: DuckDBResultReader;
+  try {
+    reader = await conn.runAndReadAll(sql);
+  } catch (e) {
+    if (signal?.aborted) throw cancelled('historical retrieval');
+    throw e;
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+  }
+  const data = reader.getColumnsJS();
+  const n = reader.currentRowCount;
+  const rows: Record<string, FeatureValue>[] = Array.from({ length: n }, () => ({}));
+  columns.forEach((c, j) => {
+    const values = data[j]!;
+    for (let i = 0; i < n; i++) rows[i]![c.name] = jsValue(values[i]);
+  });
+  return rows;
+}
+
 async function writeOutput(conn: DuckDBConnection, sql: string, output: { csv: string } | { parquet: string }, signal: AbortSignal | undefined): Promise<{ file: string; rows: number }> {
   const isCsv = 'csv' in output;
   const file = path.resolve(isCsv ? output.csv : output.parquet);
@@ -437,13 +476,10 @@ async function retrieve(conn: DuckDBConnection, req: HistoricalRequest, env: Ret
       const { file, rows } = await writeOutput(conn, sql, req.output, env.signal);
       return { columns, row_count: rows, output: file };
     }
-    await runMonitored(conn, `CREATE TEMP TABLE ${sqlIdent(`${table}_out`)} AS ${sql}`, { signal: env.signal, what: 'historical retrieval' });
-    const raw = await queryRows(conn, `SELECT * FROM ${sqlIdent(`${table}_out`)}`);
-    const rows = raw.map((r) => Object.fromEntries(columns.map((c) => [c.name, jsValue(r[c.name])])));
+    const rows = await rowsOf(conn, sql, columns, env.signal);
     return { columns, row_count: rows.length, rows };
   } finally {
-    await conn.run(`DROP TABLE IF EXISTS ${sqlIdent(table)}`);
-    await conn.run(`DROP TABLE IF EXISTS ${sqlIdent(`${table}_out`)}`);
+    await dropRelation(conn, table);
   }
 }
 
