@@ -529,3 +529,40 @@ describe('importTrips: odd file names and small memory', () => {
     }
   });
 });
+
+describe('importTrips: extreme values', () => {
+  it('rejects huge, infinite and overflowing numbers without failing the import', async () => {
+    const ws = freshWorkspace();
+    const lines = fs.readFileSync(fixture('tfx_traps.csv'), 'utf8').split('\n');
+    const ok = lines[1]!.split(',');
+    const variant = (i: number, v: string): string => ok.map((x, j) => (j === i ? v : x)).join(',');
+    const file = path.join(tempDir(), 'extreme.csv');
+    fs.writeFileSync(
+      file,
+      [
+        lines[0],
+        variant(15, '1e20'), // trip_seconds: no dropoff can be derived
+        variant(15, '99999999999'),
+        variant(1, '1e400'), // fare: infinite
+        variant(6, '1e308'), // latitude
+        variant(5, '1e300'), // unix seconds out of any calendar
+        variant(5, '-62135596800'), // year 1
+        variant(0, '99999999999999999999'), // community area beyond INTEGER
+        '',
+      ].join('\n'),
+    );
+    const s = await runImport(ws, file);
+    expect(s.rows_read).toBe(7);
+    expect(s.rows_accepted).toBe(0);
+    const rejects = await rejectsOf(ws, s.rejects_file!);
+    expect(rejects.map((r) => [r.reason, r.column])).toEqual([
+      ['out_of_range', 'trip_seconds'],
+      ['out_of_range', 'trip_seconds'],
+      ['not_a_number', 'fare'],
+      ['outside_chicago', 'pickup_latitude,pickup_longitude'],
+      ['bad_timestamp', 'trip_start_timestamp'],
+      ['bad_timestamp', 'trip_start_timestamp'],
+      ['out_of_range', 'pickup_community_area'],
+    ]);
+  });
+});

@@ -115,6 +115,13 @@ describe('trip store', () => {
     const fileCols = await queryRows<{ column_name: string }>(conn, `DESCRIBE SELECT * FROM read_parquet(${sqlString(file)}, hive_partitioning = false)`);
     expect(fileCols.map((c) => c.column_name)).toEqual([...TRIP_COLUMNS.map((c) => c.name), 'source', 'imported_at']);
 
+    // The caller's connection settings are as they were.
+    const settings = await queryRows<{ name: string; value: string }>(
+      conn,
+      `SELECT name, value FROM duckdb_settings() WHERE name IN ('preserve_insertion_order', 'partitioned_write_flush_threshold') ORDER BY name`,
+    );
+    expect(settings.map((x) => x.value)).toEqual(['524288', 'true']);
+
     const again = await appendTripsFromTable(conn, 'gen', ws, { source: 'generated:42:none' });
     expect(again).toEqual({ written: 0, duplicates: 300, months: [] });
 

@@ -274,10 +274,18 @@ export function rejectMessageSql(indexExpr: string, refs: SqlRefs, bounds: Valid
   return `CASE ${indexExpr} ${rules.map((r, i) => `WHEN ${i + 1} THEN ${messageSql(r, refs, bounds)}`).join(' ')} END`;
 }
 
+/**
+ * Trip seconds beyond this do not derive a dropoff time (their range rule rejects them anyway): the
+ * timestamp arithmetic would overflow.
+ */
+export const MAX_DERIVING_SECONDS = 1e9;
+
 /** SQL for the DERIVED fields: the parsed value, else derived from the others. */
 export function derivedValueSql(f: keyof typeof DERIVED, refs: Pick<SqlRefs, 'parsed'>): string {
   if (f === 'dropoff_datetime') {
-    return `coalesce(${refs.parsed('dropoff_datetime')}, ${refs.parsed('pickup_datetime')} + to_microseconds(CAST(round(${refs.parsed('trip_seconds')} * 1000000) AS BIGINT)))`;
+    const s = refs.parsed('trip_seconds');
+    const shifted = `${refs.parsed('pickup_datetime')} + to_microseconds(CAST(round(${s} * 1000000) AS BIGINT))`;
+    return `coalesce(${refs.parsed('dropoff_datetime')}, CASE WHEN abs(${s}) < ${MAX_DERIVING_SECONDS} THEN ${shifted} END)`;
   }
   return `coalesce(${refs.parsed('trip_seconds')}, CAST(date_diff('second', ${refs.parsed('pickup_datetime')}, ${refs.parsed('dropoff_datetime')}) AS DOUBLE))`;
 }
@@ -304,7 +312,9 @@ export function deriveValues(parsed: RecordStages['parsed']): Partial<Record<Inp
   const pickup = parsed.pickup_datetime instanceof Date ? parsed.pickup_datetime : null;
   const dropoff = parsed.dropoff_datetime instanceof Date ? parsed.dropoff_datetime : null;
   const seconds = typeof parsed.trip_seconds === 'number' ? parsed.trip_seconds : null;
-  if (!dropoff && pickup && seconds !== null) value.dropoff_datetime = new Date(pickup.getTime() + Math.round(seconds * 1e6) / 1e3);
+  if (!dropoff && pickup && seconds !== null && Math.abs(seconds) < MAX_DERIVING_SECONDS) {
+    value.dropoff_datetime = new Date(pickup.getTime() + Math.round(seconds * 1e6) / 1e3);
+  }
   if (seconds === null && pickup && dropoff) value.trip_seconds = Math.trunc((dropoff.getTime() - pickup.getTime()) / 1000);
   return value;
 }
