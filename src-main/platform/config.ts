@@ -124,8 +124,8 @@ const FEATURE_STORE_YAML = `feature_store:
   #   time_part: hour|weekday|month|day|minute        of pickup_datetime, or of: <timestamp column>
   #                                                   (weekday: 0 = Monday ... 6 = Sunday)
   #   aggregate: count|sum|avg|min|max, window: 1h    over the entity's trips up to the row's time;
-  #                                                   count counts trips started in the window, the others
-  #                                                   use trips whose fare was known (dropped off) in it
+  #                                                   count counts trips started in the window; the others
+  #                                                   see a trip once dropped off, when its fare is known
   #   aggregate: sum, ratio_of: { numerator, denominator }   sum(numerator) / sum(denominator)
   feature_views:
     trip_features:

@@ -235,8 +235,12 @@ function pidAlive(pid: number): boolean {
   }
 }
 
-/** One transform at a time per workspace: two would swap the same folders. */
-function acquireTransformLock(ws: Workspace): () => void {
+/**
+ * One writer of the feature folders at a time per workspace: two transforms would swap the same
+ * folders, and a file pushed into a date folder while it is swapped out would be lost. Fails at once
+ * with CONFLICT when held by a live process; the returned function releases it.
+ */
+export function acquireOfflineWriteLock(ws: Workspace): () => void {
   const root = featuresRootDir(ws);
   fs.mkdirSync(root, { recursive: true });
   const file = path.join(root, LOCK_FILE);
@@ -264,7 +268,7 @@ function acquireTransformLock(ws: Workspace): () => void {
       fs.rmSync(file, { force: true });
       continue;
     }
-    throw new AppError('CONFLICT', `another feature transform is running (pid ${holder.pid ?? '?'} since ${holder.at ?? '?'}; lock ${file})`, {
+    throw new AppError('CONFLICT', `another writer of the offline feature store is running (pid ${holder.pid ?? '?'} since ${holder.at ?? '?'}; lock ${file})`, {
       lock: file,
       pid: holder.pid ?? null,
     });
@@ -360,7 +364,7 @@ export async function transformFeatures(request: TransformRequest, ctx: JobConte
   const views = viewsOf(ws, req.views);
   const range = dayRangeOf(req);
   const createdMs = Date.now();
-  const release = acquireTransformLock(ws);
+  const release = acquireOfflineWriteLock(ws);
   const stageRoot = path.join(ws.paths.tmpDir, `features-transform-${process.pid}-${crypto.randomBytes(6).toString('hex')}`);
   const db = await openEngineDb(ws);
   try {
