@@ -10,14 +10,18 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openBus, openPlatformBus } from '../../src-main/engines/streams/index.js';
 import { KafkaBus } from '../../src-main/engines/streams/kafka/bus.js';
+import { kafkaConfigOf } from '../../src-main/engines/streams/kafka/client.js';
 import { LocalBus } from '../../src-main/engines/streams/local/bus.js';
 import { partitionForKey } from '../../src-main/engines/streams/partitioner.js';
 import { MAX_MESSAGE_BYTES, platformTopics, type SchemaLookup } from '../../src-main/engines/streams/topics.js';
 import type { Bus, BusMessage, OutgoingMessage } from '../../src-main/engines/streams/types.js';
 import { DEFAULT_CONFIG_YAML, parseConfig } from '../../src-main/platform/config.js';
 import { silentLogger } from '../../src-main/platform/logging.js';
+import { openWorkspace } from '../../src-main/platform/workspace.js';
 import { ensureService } from '../helpers/services.js';
+import { tempWorkspace } from '../helpers/workspace.js';
 
 const kafka = await ensureService('kafka');
 const run = `${Date.now().toString(36)}${randomUUID().slice(0, 4)}`;
@@ -448,4 +452,65 @@ describe('LocalBus (embedded log in SQLite)', () => {
 
 describe.skipIf(!kafka)('KafkaBus (real Kafka broker through kafkajs)', () => {
   sharedBusTests('kafka', async () => new KafkaBus({ config: { type: 'kafka', brokers: [kafka!.url], client_id: 'taxi-mlops-test' }, schemas, logger: silentLogger() }));
+});
+
+describe('the bus a profile names', () => {
+  const dirs: string[] = [];
+  afterAll(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+
+  it('kafkajs settings from the cluster profile: SASL with the password from the secret store, TLS with CA, client certificate and key', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'taxi-kafka-tls-'));
+    dirs.push(dir);
+    fs.writeFileSync(path.join(dir, 'ca.pem'), 'CA');
+    fs.writeFileSync(path.join(dir, 'client.pem'), 'CERT');
+    process.env.TAXI_SECRET_KAFKA_PASSWORD = 'pw-from-env';
+    process.env.TAXI_SECRET_KAFKA_KEY = 'KEY';
+    try {
+      const cfg = kafkaConfigOf(
+        {
+          type: 'kafka',
+          brokers: ['b1:9093', 'b2:9093'],
+          client_id: 'console',
+          sasl: { mechanism: 'scram-sha-512', username: 'taxi', password: { secret: 'kafka-password' } },
+          tls: { enabled: true, ca_file: path.join(dir, 'ca.pem'), cert_file: path.join(dir, 'client.pem'), key: { secret: 'kafka-key' }, reject_unauthorized: true },
+        },
+        silentLogger(),
+        'profiles.cluster.bus',
+      );
+      expect(cfg).toMatchObject({ clientId: 'console', brokers: ['b1:9093', 'b2:9093'], sasl: { mechanism: 'scram-sha-512', username: 'taxi', password: 'pw-from-env' } });
+      const ssl = cfg.ssl as { ca: Buffer[]; cert: Buffer; key: string; rejectUnauthorized: boolean };
+      expect([ssl.ca[0]!.toString(), ssl.cert.toString(), ssl.key, ssl.rejectUnauthorized]).toEqual(['CA', 'CERT', 'KEY', true]);
+      expect(kafkaConfigOf({ type: 'kafka', brokers: ['b:1'], client_id: 'c', sasl: { mechanism: 'plain', username: 'u', password: { secret: 'kafka-password' } } }, silentLogger()).ssl).toBeUndefined();
+
+      expect(() =>
+        kafkaConfigOf({ type: 'kafka', brokers: ['b:1'], client_id: 'c', sasl: { mechanism: 'plain', username: 'u', password: { secret: 'nowhere' } } }, silentLogger(), 'profiles.cluster.bus'),
+      ).toThrow(/profiles\.cluster\.bus\.sasl\.password: secret "nowhere" is not set .*TAXI_SECRET_NOWHERE/);
+      expect(() =>
+        kafkaConfigOf({ type: 'kafka', brokers: ['b:1'], client_id: 'c', tls: { enabled: true, ca_file: path.join(dir, 'missing.pem'), reject_unauthorized: true } }, silentLogger(), 'profiles.cluster.bus'),
+      ).toThrow(/profiles\.cluster\.bus\.tls\.ca_file: cannot read .*missing\.pem \(ENOENT\)/);
+      expect(() =>
+        kafkaConfigOf({ type: 'kafka', brokers: ['b:1'], client_id: 'c', tls: { enabled: true, cert_file: path.join(dir, 'client.pem'), reject_unauthorized: true } }, silentLogger()),
+      ).toThrow(/cert_file is set but key is not/);
+    } finally {
+      delete process.env.TAXI_SECRET_KAFKA_PASSWORD;
+      delete process.env.TAXI_SECRET_KAFKA_KEY;
+    }
+  });
+
+  it('openBus gives the embedded log for the local profile and KafkaBus for a cluster profile', async () => {
+    const local = tempWorkspace('taxi-openbus-');
+    dirs.push(local.dir);
+    const embedded = await openPlatformBus(local.workspace);
+    expect(embedded.kind).toBe('local');
+    expect(embedded.target).toBe(local.workspace.paths.streamsDb);
+    expect((await embedded.listTopics()).map((t) => t.name)).toContain('taxi-raw-data-dlq');
+    await embedded.close();
+
+    const file = local.workspace.paths.config;
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('active_profile: local', 'active_profile: cluster').replace('brokers: [127.0.0.1:9092]', `brokers: [${kafka?.url ?? '127.0.0.1:1'}]`));
+    const clustered = openBus(openWorkspace(local.dir));
+    expect(clustered.kind).toBe('kafka');
+    if (kafka) expect((await clustered.listTopics()).length).toBeGreaterThan(0);
+    await clustered.close();
+  });
 });
