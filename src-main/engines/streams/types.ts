@@ -126,7 +126,11 @@ export interface MessageBatch {
 export interface ConsumeOptions {
   group: string;
   topics: string[];
-  /** Where a partition starts when the group has no committed offset: earliest (true) or latest (false, Kafka's default). */
+  /**
+   * Where a partition starts when the group has no committed offset: earliest (true) or latest (false,
+   * Kafka's default). As in Kafka, "latest" is resolved when the member first fetches: on KafkaBus a
+   * message produced right after consume() returns may fall before it. Processors want true.
+   */
   fromBeginning?: boolean;
   /** Most messages per handler call (default 500). */
   maxBatch?: number;
