@@ -62,10 +62,17 @@ export async function openEngineDb(ws: Workspace, opts: EngineDbOptions = {}): P
     fs.rmSync(tempDir, { recursive: true, force: true });
     throw new AppError('INTERNAL', `cannot start DuckDB: ${(e as Error).message}`, { tempDir }, { cause: e });
   }
-  const conn = await instance.connect();
-  // Progress is only tracked when the progress bar is on; printing it is not wanted in a library.
-  await conn.run('SET enable_progress_bar = true');
-  await conn.run('SET enable_progress_bar_print = false');
+  let conn: DuckDBConnection;
+  try {
+    conn = await instance.connect();
+    // Progress is only tracked when the progress bar is on; printing it is not wanted in a library.
+    await conn.run('SET enable_progress_bar = true');
+    await conn.run('SET enable_progress_bar_print = false');
+  } catch (e) {
+    instance.closeSync();
+    fs.rmSync(tempDir, { recursive: true, force: true });
+    throw e;
+  }
   let closed = false;
   return {
     instance,
