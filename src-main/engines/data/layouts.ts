@@ -16,7 +16,7 @@ export type LayoutName = 'tfx' | 'portal';
 interface FieldSource {
   /** Header of the source column, spelled as the public files spell it. */
   column: string;
-  /** Money may carry a leading `$`. */
+  /** Money may carry a leading `$` (stripped where the layout writes US-formatted numbers). */
   money?: boolean;
   /** When `column` is empty, take the coordinate from this `POINT (lon lat)` column. */
   point?: { column: string; part: 'lon' | 'lat' };
