@@ -6,6 +6,7 @@ import { experimentArtifactLocation } from '../paths.js';
 import { LIMITS, type CreateExperimentRequest, type Experiment, type Page, type SearchExperimentsRequest, type Tag, type ViewType } from '../types.js';
 import { offsetOf, pageOf } from './page-token.js';
 import { EXPERIMENTS_TARGET, compileSearch } from './search-sql.js';
+import { stmt } from './statements.js';
 import { checkExperimentName, checkExperimentTag, checkMaxResults } from './validate.js';
 
 interface ExperimentRow {
@@ -31,8 +32,7 @@ export function experimentIdOf(id: string): number {
 function tagsOf(db: Db, ids: number[]): Map<number, Tag[]> {
   const out = new Map<number, Tag[]>(ids.map((id) => [id, []]));
   if (ids.length === 0) return out;
-  const rows = db
-    .prepare(`SELECT experiment_id, key, value FROM experiment_tags WHERE experiment_id IN (${ids.map(() => '?').join(',')}) ORDER BY key`)
+  const rows = stmt(db, `SELECT experiment_id, key, value FROM experiment_tags WHERE experiment_id IN (${ids.map(() => '?').join(',')}) ORDER BY key`)
     .all(...ids) as { experiment_id: number; key: string; value: string }[];
   for (const r of rows) out.get(r.experiment_id)?.push({ key: r.key, value: r.value });
   return out;
@@ -55,7 +55,7 @@ function toExperiments(db: Db, rows: ExperimentRow[]): Experiment[] {
 }
 
 export function experimentRow(db: Db, id: string): ExperimentRow {
-  const row = db.prepare('SELECT * FROM experiments WHERE experiment_id = ?').get(experimentIdOf(id)) as ExperimentRow | undefined;
+  const row = stmt(db, 'SELECT * FROM experiments WHERE experiment_id = ?').get(experimentIdOf(id)) as ExperimentRow | undefined;
   if (!row) throw new AppError('RESOURCE_DOES_NOT_EXIST', `no experiment with id '${id}'`, { experiment_id: id });
   return row;
 }
@@ -65,13 +65,13 @@ export function getExperiment(db: Db, id: string): Experiment {
 }
 
 export function getExperimentByName(db: Db, name: string): Experiment {
-  const row = db.prepare('SELECT * FROM experiments WHERE name = ?').get(name) as ExperimentRow | undefined;
+  const row = stmt(db, 'SELECT * FROM experiments WHERE name = ?').get(name) as ExperimentRow | undefined;
   if (!row) throw new AppError('RESOURCE_DOES_NOT_EXIST', `no experiment named '${name}'`, { name });
   return toExperiments(db, [row])[0]!;
 }
 
 function nameTaken(db: Db, name: string): AppError | null {
-  const row = db.prepare('SELECT experiment_id, lifecycle_stage FROM experiments WHERE name = ?').get(name) as
+  const row = stmt(db, 'SELECT experiment_id, lifecycle_stage FROM experiments WHERE name = ?').get(name) as
     | { experiment_id: number; lifecycle_stage: string }
     | undefined;
   if (!row) return null;
@@ -97,11 +97,11 @@ export function createExperiment(db: Db, req: CreateExperimentRequest): string {
     const taken = nameTaken(db, name);
     if (taken) throw taken;
     const now = Date.now();
-    const next = (db.prepare('SELECT COALESCE(MAX(experiment_id), 0) + 1 AS id FROM experiments').get() as { id: number }).id;
-    db.prepare(
+    const next = (stmt(db, 'SELECT COALESCE(MAX(experiment_id), 0) + 1 AS id FROM experiments').get() as { id: number }).id;
+    stmt(db, 
       `INSERT INTO experiments (experiment_id, name, artifact_location, lifecycle_stage, creation_time, last_update_time) VALUES (?, ?, ?, 'active', ?, ?)`,
     ).run(next, name, experimentArtifactLocation(String(next)), now, now);
-    const put = db.prepare('INSERT OR REPLACE INTO experiment_tags (experiment_id, key, value) VALUES (?, ?, ?)');
+    const put = stmt(db, 'INSERT OR REPLACE INTO experiment_tags (experiment_id, key, value) VALUES (?, ?, ?)');
     for (const t of tags) put.run(next, t.key, t.value);
     return String(next);
   })();
@@ -116,15 +116,14 @@ export function searchExperiments(db: Db, req: SearchExperimentsRequest): Page<E
   const offset = offsetOf(req.page_token, query);
   const c = compileSearch(EXPERIMENTS_TARGET, filter, order);
   const where = [`e.lifecycle_stage IN (${stages.map((s) => `'${s}'`).join(',')})`, ...c.where];
-  const rows = db
-    .prepare(`SELECT e.* FROM experiments e ${c.joins.join(' ')} WHERE ${where.join(' AND ')} ORDER BY ${c.orderBy.join(', ')} LIMIT @limit OFFSET @offset`)
+  const rows = stmt(db, `SELECT e.* FROM experiments e ${c.joins.join(' ')} WHERE ${where.join(' AND ')} ORDER BY ${c.orderBy.join(', ')} LIMIT @limit OFFSET @offset`)
     .all({ ...c.params, limit: max + 1, offset }) as ExperimentRow[];
   const page = pageOf(rows, offset, max, query);
   return { items: toExperiments(db, page.items), next_page_token: page.next_page_token };
 }
 
 function touch(db: Db, id: number): void {
-  db.prepare('UPDATE experiments SET last_update_time = ? WHERE experiment_id = ?').run(Date.now(), id);
+  stmt(db, 'UPDATE experiments SET last_update_time = ? WHERE experiment_id = ?').run(Date.now(), id);
 }
 
 export function renameExperiment(db: Db, id: string, newName: string): void {
@@ -137,7 +136,7 @@ export function renameExperiment(db: Db, id: string, newName: string): void {
     if (row.name === name) return;
     const taken = nameTaken(db, name);
     if (taken) throw taken;
-    db.prepare('UPDATE experiments SET name = ?, last_update_time = ? WHERE experiment_id = ?').run(name, Date.now(), row.experiment_id);
+    stmt(db, 'UPDATE experiments SET name = ?, last_update_time = ? WHERE experiment_id = ?').run(name, Date.now(), row.experiment_id);
   })();
 }
 
@@ -153,8 +152,8 @@ export function setExperimentStage(db: Db, id: string, stage: 'active' | 'delete
       throw new AppError('RESOURCE_DOES_NOT_EXIST', `experiment ${id} is not deleted, so there is nothing to restore`, { experiment_id: id });
     }
     const now = Date.now();
-    db.prepare('UPDATE experiments SET lifecycle_stage = ?, last_update_time = ? WHERE experiment_id = ?').run(stage, now, row.experiment_id);
-    db.prepare('UPDATE runs SET lifecycle_stage = ?, deleted_time = ? WHERE experiment_id = ?').run(stage, stage === 'deleted' ? now : null, row.experiment_id);
+    stmt(db, 'UPDATE experiments SET lifecycle_stage = ?, last_update_time = ? WHERE experiment_id = ?').run(stage, now, row.experiment_id);
+    stmt(db, 'UPDATE runs SET lifecycle_stage = ?, deleted_time = ? WHERE experiment_id = ?').run(stage, stage === 'deleted' ? now : null, row.experiment_id);
   })();
 }
 
@@ -163,7 +162,7 @@ export function setExperimentTag(db: Db, id: string, key: string, value: string)
   db.transaction(() => {
     const row = experimentRow(db, id);
     if (row.lifecycle_stage !== 'active') throw new AppError('INVALID_PARAMETER_VALUE', `experiment ${id} is deleted; restore it before tagging`, { experiment_id: id });
-    db.prepare('INSERT OR REPLACE INTO experiment_tags (experiment_id, key, value) VALUES (?, ?, ?)').run(row.experiment_id, key, value);
+    stmt(db, 'INSERT OR REPLACE INTO experiment_tags (experiment_id, key, value) VALUES (?, ?, ?)').run(row.experiment_id, key, value);
     touch(db, row.experiment_id);
   })();
 }
@@ -171,7 +170,7 @@ export function setExperimentTag(db: Db, id: string, key: string, value: string)
 export function deleteExperimentTag(db: Db, id: string, key: string): void {
   db.transaction(() => {
     const row = experimentRow(db, id);
-    const r = db.prepare('DELETE FROM experiment_tags WHERE experiment_id = ? AND key = ?').run(row.experiment_id, key);
+    const r = stmt(db, 'DELETE FROM experiment_tags WHERE experiment_id = ? AND key = ?').run(row.experiment_id, key);
     if (r.changes === 0) throw new AppError('RESOURCE_DOES_NOT_EXIST', `experiment ${id} has no tag '${key}'`, { experiment_id: id, key });
     touch(db, row.experiment_id);
   })();

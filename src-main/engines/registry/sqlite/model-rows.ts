@@ -2,6 +2,7 @@
 import { AppError } from '../../../platform/errors.js';
 import type { Db } from '../../../platform/db/sqlite.js';
 import { STAGES, type ModelVersion, type ModelVersionStatus, type Stage } from '../types.js';
+import { stmt } from './statements.js';
 
 export interface ModelRow {
   name: string;
@@ -26,13 +27,13 @@ interface VersionRow {
 }
 
 export function modelRow(db: Db, name: string): ModelRow {
-  const row = db.prepare('SELECT * FROM registered_models WHERE name = ?').get(name) as ModelRow | undefined;
+  const row = stmt(db, 'SELECT * FROM registered_models WHERE name = ?').get(name) as ModelRow | undefined;
   if (!row) throw new AppError('RESOURCE_DOES_NOT_EXIST', `no registered model named '${name}'`, { name });
   return row;
 }
 
 export function touchModel(db: Db, name: string, now = Date.now()): void {
-  db.prepare('UPDATE registered_models SET last_updated_timestamp = ? WHERE name = ?').run(now, name);
+  stmt(db, 'UPDATE registered_models SET last_updated_timestamp = ? WHERE name = ?').run(now, name);
 }
 
 /** Stage names as MLflow accepts them: case-insensitive, answered in canonical case. */
@@ -47,13 +48,13 @@ export function canonicalStage(stage: string): Stage {
  * aliases. `tail` may add ORDER BY / LIMIT.
  */
 export function versionsWhere(db: Db, where: string, params: Record<string, unknown>, tail = 'ORDER BY v.name, v.version'): ModelVersion[] {
-  const rows = db.prepare(`SELECT v.* FROM model_versions v WHERE ${where} ${tail}`).all(params) as VersionRow[];
+  const rows = stmt(db, `SELECT v.* FROM model_versions v WHERE ${where} ${tail}`).all(params) as VersionRow[];
   return withDetails(db, rows);
 }
 
 export function withDetails(db: Db, rows: VersionRow[]): ModelVersion[] {
-  const tagsOf = db.prepare('SELECT key, value FROM model_version_tags WHERE name = ? AND version = ? ORDER BY key');
-  const aliasesOf = db.prepare('SELECT alias FROM registered_model_aliases WHERE name = ? AND version = ? ORDER BY alias');
+  const tagsOf = stmt(db, 'SELECT key, value FROM model_version_tags WHERE name = ? AND version = ? ORDER BY key');
+  const aliasesOf = stmt(db, 'SELECT alias FROM registered_model_aliases WHERE name = ? AND version = ? ORDER BY alias');
   return rows.map((r) => ({
     name: r.name,
     version: String(r.version),

@@ -6,6 +6,7 @@ import { LIMITS, type CreateRegisteredModelRequest, type ModelVersion, type Page
 import { canonicalStage, modelRow, touchModel, versionsWhere, type ModelRow } from './model-rows.js';
 import { offsetOf, pageOf } from './page-token.js';
 import { MODELS_TARGET, compileSearch } from './search-sql.js';
+import { stmt } from './statements.js';
 import { checkAlias, checkMaxResults, checkModelName, checkRegistryTag, checkVersion } from './validate.js';
 
 /** The newest version in each stage, newest first. */
@@ -15,8 +16,8 @@ function latestVersions(db: Db, name: string, stages?: readonly Stage[]): ModelV
 }
 
 function toModel(db: Db, r: ModelRow): RegisteredModel {
-  const tags = db.prepare('SELECT key, value FROM registered_model_tags WHERE name = ? ORDER BY key').all(r.name) as { key: string; value: string }[];
-  const aliases = db.prepare('SELECT alias, version FROM registered_model_aliases WHERE name = ? ORDER BY alias').all(r.name) as { alias: string; version: number }[];
+  const tags = stmt(db, 'SELECT key, value FROM registered_model_tags WHERE name = ? ORDER BY key').all(r.name) as { key: string; value: string }[];
+  const aliases = stmt(db, 'SELECT alias, version FROM registered_model_aliases WHERE name = ? ORDER BY alias').all(r.name) as { alias: string; version: number }[];
   return {
     name: r.name,
     creation_timestamp: r.creation_timestamp,
@@ -35,17 +36,17 @@ export function createRegisteredModel(db: Db, req: CreateRegisteredModelRequest)
   const tags = req.tags ?? [];
   tags.forEach((t) => checkRegistryTag(t.key, t.value, 'registered model tag'));
   db.transaction(() => {
-    if (db.prepare('SELECT 1 FROM registered_models WHERE name = ?').get(name)) {
+    if (stmt(db, 'SELECT 1 FROM registered_models WHERE name = ?').get(name)) {
       throw new AppError('RESOURCE_ALREADY_EXISTS', `registered model '${name}' already exists`, { name });
     }
     const now = Date.now();
-    db.prepare('INSERT INTO registered_models (name, creation_timestamp, last_updated_timestamp, description) VALUES (?, ?, ?, ?)').run(
+    stmt(db, 'INSERT INTO registered_models (name, creation_timestamp, last_updated_timestamp, description) VALUES (?, ?, ?, ?)').run(
       name,
       now,
       now,
       req.description ?? '',
     );
-    const put = db.prepare('INSERT OR REPLACE INTO registered_model_tags (name, key, value) VALUES (?, ?, ?)');
+    const put = stmt(db, 'INSERT OR REPLACE INTO registered_model_tags (name, key, value) VALUES (?, ?, ?)');
     for (const t of tags) put.run(name, t.key, t.value);
   })();
   return getRegisteredModel(db, name);
@@ -59,8 +60,7 @@ export function searchRegisteredModels(db: Db, req: SearchQuery): Page<Registere
   const offset = offsetOf(req.page_token, query);
   const c = compileSearch(MODELS_TARGET, filter, order);
   const where = c.where.length ? `WHERE ${c.where.join(' AND ')}` : '';
-  const rows = db
-    .prepare(`SELECT m.* FROM registered_models m ${c.joins.join(' ')} ${where} ORDER BY ${c.orderBy.join(', ')} LIMIT @limit OFFSET @offset`)
+  const rows = stmt(db, `SELECT m.* FROM registered_models m ${c.joins.join(' ')} ${where} ORDER BY ${c.orderBy.join(', ')} LIMIT @limit OFFSET @offset`)
     .all({ ...c.params, limit: max + 1, offset }) as ModelRow[];
   const page = pageOf(rows, offset, max, query);
   return { items: page.items.map((r) => toModel(db, r)), next_page_token: page.next_page_token };
@@ -69,7 +69,7 @@ export function searchRegisteredModels(db: Db, req: SearchQuery): Page<Registere
 export function updateRegisteredModel(db: Db, name: string, description: string): RegisteredModel {
   db.transaction(() => {
     modelRow(db, name);
-    db.prepare('UPDATE registered_models SET description = ?, last_updated_timestamp = ? WHERE name = ?').run(description, Date.now(), name);
+    stmt(db, 'UPDATE registered_models SET description = ?, last_updated_timestamp = ? WHERE name = ?').run(description, Date.now(), name);
   })();
   return getRegisteredModel(db, name);
 }
@@ -80,10 +80,10 @@ export function renameRegisteredModel(db: Db, name: string, newName: string): Re
   db.transaction(() => {
     modelRow(db, name);
     if (newName === name) return;
-    if (db.prepare('SELECT 1 FROM registered_models WHERE name = ?').get(newName)) {
+    if (stmt(db, 'SELECT 1 FROM registered_models WHERE name = ?').get(newName)) {
       throw new AppError('RESOURCE_ALREADY_EXISTS', `cannot rename '${name}': registered model '${newName}' already exists`, { name, new_name: newName });
     }
-    db.prepare('UPDATE registered_models SET name = ?, last_updated_timestamp = ? WHERE name = ?').run(newName, Date.now(), name);
+    stmt(db, 'UPDATE registered_models SET name = ?, last_updated_timestamp = ? WHERE name = ?').run(newName, Date.now(), name);
   })();
   return getRegisteredModel(db, newName);
 }
@@ -91,7 +91,7 @@ export function renameRegisteredModel(db: Db, name: string, newName: string): Re
 export function deleteRegisteredModel(db: Db, name: string): void {
   db.transaction(() => {
     modelRow(db, name);
-    db.prepare('DELETE FROM registered_models WHERE name = ?').run(name);
+    stmt(db, 'DELETE FROM registered_models WHERE name = ?').run(name);
   })();
 }
 
@@ -99,7 +99,7 @@ export function setRegisteredModelTag(db: Db, name: string, key: string, value: 
   checkRegistryTag(key, value, 'registered model tag');
   db.transaction(() => {
     modelRow(db, name);
-    db.prepare('INSERT OR REPLACE INTO registered_model_tags (name, key, value) VALUES (?, ?, ?)').run(name, key, value);
+    stmt(db, 'INSERT OR REPLACE INTO registered_model_tags (name, key, value) VALUES (?, ?, ?)').run(name, key, value);
     touchModel(db, name);
   })();
 }
@@ -108,7 +108,7 @@ export function deleteRegisteredModelTag(db: Db, name: string, key: string): voi
   db.transaction(() => {
     modelRow(db, name);
     // Deleting a tag that is not there is a no-op, as in MLflow.
-    const r = db.prepare('DELETE FROM registered_model_tags WHERE name = ? AND key = ?').run(name, key);
+    const r = stmt(db, 'DELETE FROM registered_model_tags WHERE name = ? AND key = ?').run(name, key);
     if (r.changes > 0) touchModel(db, name);
   })();
 }
@@ -126,10 +126,10 @@ export function setAlias(db: Db, name: string, alias: string, version: string): 
   const v = checkVersion(version);
   db.transaction(() => {
     modelRow(db, name);
-    if (!db.prepare('SELECT 1 FROM model_versions WHERE name = ? AND version = ?').get(name, v)) {
+    if (!stmt(db, 'SELECT 1 FROM model_versions WHERE name = ? AND version = ?').get(name, v)) {
       throw new AppError('RESOURCE_DOES_NOT_EXIST', `registered model '${name}' has no version ${v} to point alias '${alias}' at`, { name, version: String(v), alias });
     }
-    db.prepare(
+    stmt(db, 
       'INSERT INTO registered_model_aliases (name, alias, version) VALUES (?, ?, ?) ON CONFLICT(name, alias) DO UPDATE SET version = excluded.version',
     ).run(name, alias, v);
     touchModel(db, name);
@@ -141,14 +141,14 @@ export function deleteAlias(db: Db, name: string, alias: string): void {
   db.transaction(() => {
     modelRow(db, name);
     // Deleting an alias that is not there is a no-op, as in MLflow.
-    const r = db.prepare('DELETE FROM registered_model_aliases WHERE name = ? AND alias = ?').run(name, alias);
+    const r = stmt(db, 'DELETE FROM registered_model_aliases WHERE name = ? AND alias = ?').run(name, alias);
     if (r.changes > 0) touchModel(db, name);
   })();
 }
 
 export function versionByAlias(db: Db, name: string, alias: string): ModelVersion {
   modelRow(db, name);
-  const row = db.prepare('SELECT version FROM registered_model_aliases WHERE name = ? AND alias = ?').get(name, alias) as { version: number } | undefined;
+  const row = stmt(db, 'SELECT version FROM registered_model_aliases WHERE name = ? AND alias = ?').get(name, alias) as { version: number } | undefined;
   // MLflow answers an unknown alias with INVALID_PARAMETER_VALUE; clients rely on that code.
   if (!row) throw new AppError('INVALID_PARAMETER_VALUE', `registered model '${name}' has no alias '${alias}'`, { name, alias });
   return versionsWhere(db, 'v.name = @name AND v.version = @version', { name, version: row.version })[0]!;

@@ -24,6 +24,7 @@ import {
 import { experimentIdOf, experimentRow, stagesOf } from './experiments.js';
 import { offsetOf, pageOf } from './page-token.js';
 import { RUNS_TARGET, compileSearch } from './search-sql.js';
+import { stmt } from './statements.js';
 import { checkBatch, checkMaxResults, checkMetric, checkParam, checkRunTag } from './validate.js';
 
 /** The tag MLflow mirrors the run name into. */
@@ -73,7 +74,7 @@ function toInfo(r: RunRow): RunInfo {
 }
 
 export function runRow(db: Db, runId: string): RunRow {
-  const row = db.prepare('SELECT * FROM runs WHERE run_uuid = ?').get(runId) as RunRow | undefined;
+  const row = stmt(db, 'SELECT * FROM runs WHERE run_uuid = ?').get(runId) as RunRow | undefined;
   if (!row) throw new AppError('RESOURCE_DOES_NOT_EXIST', `no run with id '${runId}'`, { run_id: runId });
   return row;
 }
@@ -93,7 +94,8 @@ function childRows<T>(db: Db, table: string, ids: string[]): T[] {
   const out: T[] = [];
   for (let i = 0; i < ids.length; i += CHUNK) {
     const part = ids.slice(i, i + CHUNK);
-    out.push(...(db.prepare(`SELECT * FROM ${table} WHERE run_uuid IN (${part.map(() => '?').join(',')}) ORDER BY key`).all(...part) as T[]));
+    // No ORDER BY: SQLite would walk the whole (key, value) index to honour it; hydrate sorts instead.
+    out.push(...(stmt(db, `SELECT * FROM ${table} WHERE run_uuid IN (${part.map(() => '?').join(',')})`).all(...part) as T[]));
   }
   return out;
 }
@@ -104,6 +106,12 @@ function hydrate(db: Db, rows: RunRow[]): Run[] {
   for (const m of childRows<MetricRow>(db, 'latest_metrics', ids)) runs.get(m.run_uuid)!.data.metrics.push(toMetric(m));
   for (const p of childRows<Tag & { run_uuid: string }>(db, 'params', ids)) runs.get(p.run_uuid)!.data.params.push({ key: p.key, value: p.value });
   for (const t of childRows<Tag & { run_uuid: string }>(db, 'tags', ids)) runs.get(t.run_uuid)!.data.tags.push({ key: t.key, value: t.value });
+  const byKey = (a: { key: string }, b: { key: string }): number => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+  for (const r of runs.values()) {
+    r.data.metrics.sort(byKey);
+    r.data.params.sort(byKey);
+    r.data.tags.sort(byKey);
+  }
   return ids.map((id) => runs.get(id)!);
 }
 
@@ -112,8 +120,8 @@ export function getRun(db: Db, runId: string): Run {
 }
 
 function putTag(db: Db, runId: string, key: string, value: string): void {
-  db.prepare('INSERT INTO tags (run_uuid, key, value) VALUES (?, ?, ?) ON CONFLICT(run_uuid, key) DO UPDATE SET value = excluded.value').run(runId, key, value);
-  if (key === RUN_NAME_TAG) db.prepare('UPDATE runs SET name = ? WHERE run_uuid = ?').run(value, runId);
+  stmt(db, 'INSERT INTO tags (run_uuid, key, value) VALUES (?, ?, ?) ON CONFLICT(run_uuid, key) DO UPDATE SET value = excluded.value').run(runId, key, value);
+  if (key === RUN_NAME_TAG) stmt(db, 'UPDATE runs SET name = ? WHERE run_uuid = ?').run(value, runId);
 }
 
 export function createRun(db: Db, req: CreateRunRequest): Run {
@@ -130,7 +138,7 @@ export function createRun(db: Db, req: CreateRunRequest): Run {
     }
     const name = req.run_name || tagName || randomRunName();
     const id = randomUUID().replace(/-/g, '');
-    db.prepare(
+    stmt(db, 
       `INSERT INTO runs (run_uuid, experiment_id, name, user_id, status, start_time, end_time, lifecycle_stage, artifact_uri)
        VALUES (?, ?, ?, ?, 'RUNNING', ?, NULL, 'active', ?)`,
     ).run(id, exp.experiment_id, name, req.user_id ?? '', req.start_time ?? Date.now(), runArtifactUri(String(exp.experiment_id), id));
@@ -148,8 +156,8 @@ export function updateRun(db: Db, runId: string, req: UpdateRunRequest): RunInfo
   if (req.run_name !== undefined) checkRunTag(RUN_NAME_TAG, req.run_name, 'run_name');
   db.transaction(() => {
     activeRun(db, runId);
-    if (req.status !== undefined) db.prepare('UPDATE runs SET status = ? WHERE run_uuid = ?').run(req.status, runId);
-    if (req.end_time !== undefined) db.prepare('UPDATE runs SET end_time = ? WHERE run_uuid = ?').run(req.end_time, runId);
+    if (req.status !== undefined) stmt(db, 'UPDATE runs SET status = ? WHERE run_uuid = ?').run(req.status, runId);
+    if (req.end_time !== undefined) stmt(db, 'UPDATE runs SET end_time = ? WHERE run_uuid = ?').run(req.end_time, runId);
     if (req.run_name) putTag(db, runId, RUN_NAME_TAG, req.run_name);
   })();
   return toInfo(runRow(db, runId));
@@ -163,14 +171,14 @@ export function setRunStage(db: Db, runId: string, stage: 'active' | 'deleted'):
         run_id: runId,
       });
     }
-    db.prepare('UPDATE runs SET lifecycle_stage = ?, deleted_time = ? WHERE run_uuid = ?').run(stage, stage === 'deleted' ? Date.now() : null, runId);
+    stmt(db, 'UPDATE runs SET lifecycle_stage = ?, deleted_time = ? WHERE run_uuid = ?').run(stage, stage === 'deleted' ? Date.now() : null, runId);
   })();
 }
 
 // ---------- params, tags, metrics ----------
 
 function paramConflicts(db: Db, runId: string, params: Tag[]): void {
-  const get = db.prepare('SELECT value FROM params WHERE run_uuid = ? AND key = ?');
+  const get = stmt(db, 'SELECT value FROM params WHERE run_uuid = ? AND key = ?');
   for (const p of params) {
     const old = get.get(runId, p.key) as { value: string } | undefined;
     if (old && old.value !== p.value) {
@@ -183,19 +191,31 @@ function paramConflicts(db: Db, runId: string, params: Tag[]): void {
   }
 }
 
+/** MLflow's order for the latest value: the highest (step, timestamp, value) wins. */
+const newer = (a: Metric, b: Metric): boolean =>
+  a.step !== b.step ? a.step > b.step : a.timestamp !== b.timestamp ? a.timestamp > b.timestamp : (Number.isNaN(a.value) ? 0 : a.value) > (Number.isNaN(b.value) ? 0 : b.value);
+
 function insertMetrics(db: Db, runId: string, metrics: Metric[]): void {
-  const hist = db.prepare('INSERT OR IGNORE INTO metrics (run_uuid, key, timestamp, step, value, is_nan) VALUES (?, ?, ?, ?, ?, ?)');
-  // The latest value is the one with the highest (step, timestamp, value), as MLflow decides it.
-  const latest = db.prepare(
+  const hist = stmt(db, 'INSERT OR IGNORE INTO metrics (run_uuid, key, timestamp, step, value, is_nan) VALUES (?, ?, ?, ?, ?, ?)');
+  const latest = stmt(
+    db,
     `INSERT INTO latest_metrics (run_uuid, key, value, timestamp, step, is_nan) VALUES (?, ?, ?, ?, ?, ?)
      ON CONFLICT(run_uuid, key) DO UPDATE SET value = excluded.value, timestamp = excluded.timestamp, step = excluded.step, is_nan = excluded.is_nan
      WHERE (excluded.step, excluded.timestamp, excluded.value) > (latest_metrics.step, latest_metrics.timestamp, latest_metrics.value)`,
   );
+  // NaN is stored as 0 with is_nan set, as MLflow stores it; SQLite would turn NaN into NULL.
+  const row = (m: Metric): [number, number] => (Number.isNaN(m.value) ? [0, 1] : [m.value, 0]);
+  const newest = new Map<string, Metric>();
   for (const m of metrics) {
-    const nan = Number.isNaN(m.value);
-    const v = nan ? 0 : m.value;
-    hist.run(runId, m.key, m.timestamp, m.step, v, nan ? 1 : 0);
-    latest.run(runId, m.key, v, m.timestamp, m.step, nan ? 1 : 0);
+    const [v, nan] = row(m);
+    hist.run(runId, m.key, m.timestamp, m.step, v, nan);
+    const seen = newest.get(m.key);
+    if (!seen || newer(m, seen)) newest.set(m.key, m);
+  }
+  // One upsert per key and batch: the batch's newest value competes with the stored one.
+  for (const m of newest.values()) {
+    const [v, nan] = row(m);
+    latest.run(runId, m.key, v, m.timestamp, m.step, nan);
   }
 }
 
@@ -205,7 +225,7 @@ export function logBatch(db: Db, runId: string, req: LogBatchRequest): void {
   db.transaction(() => {
     activeRun(db, runId);
     paramConflicts(db, runId, params);
-    const put = db.prepare('INSERT OR IGNORE INTO params (run_uuid, key, value) VALUES (?, ?, ?)');
+    const put = stmt(db, 'INSERT OR IGNORE INTO params (run_uuid, key, value) VALUES (?, ?, ?)');
     for (const p of params) put.run(runId, p.key, p.value);
     insertMetrics(db, runId, req.metrics ?? []);
     for (const t of req.tags ?? []) putTag(db, runId, t.key, t.value);
@@ -236,7 +256,7 @@ export function setTag(db: Db, runId: string, key: string, value: string): void 
 export function deleteTag(db: Db, runId: string, key: string): void {
   db.transaction(() => {
     activeRun(db, runId);
-    const r = db.prepare('DELETE FROM tags WHERE run_uuid = ? AND key = ?').run(runId, key);
+    const r = stmt(db, 'DELETE FROM tags WHERE run_uuid = ? AND key = ?').run(runId, key);
     if (r.changes === 0) throw new AppError('RESOURCE_DOES_NOT_EXIST', `run ${runId} has no tag '${key}'`, { run_id: runId, key });
   })();
 }
@@ -246,14 +266,25 @@ export function metricHistory(db: Db, runId: string, key: string, page: { max_re
   const max = checkMaxResults(page.max_results, LIMITS.metricHistoryMaxResults, LIMITS.metricHistoryMaxResults, 'metric history');
   const query = { run: runId, key };
   const offset = offsetOf(page.page_token, query);
-  const rows = db
-    .prepare('SELECT * FROM metrics WHERE run_uuid = ? AND key = ? ORDER BY timestamp, step, value LIMIT ? OFFSET ?')
+  const rows = stmt(db, 'SELECT * FROM metrics WHERE run_uuid = ? AND key = ? ORDER BY timestamp, step, value LIMIT ? OFFSET ?')
     .all(runId, key, max + 1, offset) as MetricRow[];
   const p = pageOf(rows, offset, max, query);
   return { items: p.items.map(toMetric), next_page_token: p.next_page_token };
 }
 
 // ---------- search ----------
+
+/**
+ * Whether the experiments searched hold few runs, absolutely or next to the whole registry: then walking
+ * their runs beats starting from a filter's index, which SQLite (without statistics) prefers.
+ */
+function scopeIsSmall(db: Db, experimentIds: number[], stages: string[]): boolean {
+  const counts = stmt(db, 'SELECT experiment_id, lifecycle_stage, n FROM run_counts').all() as { experiment_id: number; lifecycle_stage: string; n: number }[];
+  const all = counts.reduce((sum, c) => sum + c.n, 0);
+  const inScope = counts.filter((c) => experimentIds.includes(c.experiment_id) && stages.includes(c.lifecycle_stage)).reduce((sum, c) => sum + c.n, 0);
+  return inScope < SMALL_SCOPE_RUNS || inScope * 10 < all;
+}
+const SMALL_SCOPE_RUNS = 1000;
 
 export function searchRuns(db: Db, req: SearchRunsRequest): Page<Run> {
   const max = checkMaxResults(req.max_results, LIMITS.searchRunsDefault, LIMITS.searchRunsMaxResults, 'runs');
@@ -264,14 +295,14 @@ export function searchRuns(db: Db, req: SearchRunsRequest): Page<Run> {
   const query = { e: experimentIds, f: req.filter ?? '', o: req.order_by ?? [], v: stages };
   const offset = offsetOf(req.page_token, query);
   if (experimentIds.length === 0) return { items: [], next_page_token: null };
-  const c = compileSearch(RUNS_TARGET, filter, order);
+  const c = compileSearch(RUNS_TARGET, filter, order, { mainFirst: scopeIsSmall(db, experimentIds, stages) });
   const where = [
     `r.experiment_id IN (${experimentIds.join(',')})`,
     `r.lifecycle_stage IN (${stages.map((s) => `'${s}'`).join(',')})`,
     ...c.where,
   ];
   const sql = `SELECT r.* FROM runs r ${c.joins.join(' ')} WHERE ${where.join(' AND ')} ORDER BY ${c.orderBy.join(', ')} LIMIT @limit OFFSET @offset`;
-  const rows = db.prepare(sql).all({ ...c.params, limit: max + 1, offset }) as RunRow[];
+  const rows = stmt(db, sql).all({ ...c.params, limit: max + 1, offset }) as RunRow[];
   const page = pageOf(rows, offset, max, query);
   return { items: hydrate(db, page.items), next_page_token: page.next_page_token };
 }

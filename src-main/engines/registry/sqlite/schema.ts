@@ -137,4 +137,31 @@ export const REGISTRY_MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 3,
+    description: 'run counts per experiment and stage, kept by triggers, for choosing how to search',
+    up: (db) => {
+      db.exec(`
+        CREATE TABLE run_counts (
+          experiment_id INTEGER NOT NULL,
+          lifecycle_stage TEXT NOT NULL,
+          n INTEGER NOT NULL,
+          PRIMARY KEY (experiment_id, lifecycle_stage)
+        ) WITHOUT ROWID;
+        INSERT INTO run_counts SELECT experiment_id, lifecycle_stage, COUNT(*) FROM runs GROUP BY experiment_id, lifecycle_stage;
+        CREATE TRIGGER runs_counted_on_insert AFTER INSERT ON runs BEGIN
+          INSERT INTO run_counts VALUES (NEW.experiment_id, NEW.lifecycle_stage, 1)
+            ON CONFLICT(experiment_id, lifecycle_stage) DO UPDATE SET n = n + 1;
+        END;
+        CREATE TRIGGER runs_counted_on_move AFTER UPDATE OF experiment_id, lifecycle_stage ON runs BEGIN
+          UPDATE run_counts SET n = n - 1 WHERE experiment_id = OLD.experiment_id AND lifecycle_stage = OLD.lifecycle_stage;
+          INSERT INTO run_counts VALUES (NEW.experiment_id, NEW.lifecycle_stage, 1)
+            ON CONFLICT(experiment_id, lifecycle_stage) DO UPDATE SET n = n + 1;
+        END;
+        CREATE TRIGGER runs_counted_on_delete AFTER DELETE ON runs BEGIN
+          UPDATE run_counts SET n = n - 1 WHERE experiment_id = OLD.experiment_id AND lifecycle_stage = OLD.lifecycle_stage;
+        END;
+      `);
+    },
+  },
 ];

@@ -105,6 +105,8 @@ export function likeToGlob(pattern: string): string {
 
 class Builder {
   readonly joins: string[] = [];
+  /** CROSS JOIN keeps SQLite from reordering: the main table drives the loop. */
+  mainFirst = false;
   readonly where: string[] = [];
   readonly orderBy: string[] = [];
   readonly params: Record<string, unknown> = {};
@@ -160,7 +162,7 @@ class Builder {
       return;
     }
     const nan = c.entity === 'metric' ? ` AND ${a}.is_nan = 0` : '';
-    this.joins.push(`JOIN ${table} ${a} ON ${this.joinOn(a)} AND ${a}.key = ${this.param(c.key)}${nan} AND ${this.compare(`${a}.value`, c)}`);
+    this.joins.push(`${this.mainFirst ? 'CROSS JOIN' : 'JOIN'} ${table} ${a} ON ${this.joinOn(a)} AND ${a}.key = ${this.param(c.key)}${nan} AND ${this.compare(`${a}.value`, c)}`);
     this.present.set(`${c.entity}:${c.key}`, a);
   }
 
@@ -191,8 +193,14 @@ class Builder {
   }
 }
 
-export function compileSearch(target: SqlTarget, filter: readonly Comparison[], order: readonly OrderBy[]): CompiledSearch {
+/**
+ * `mainFirst` makes the main table drive the search (right when the scope, e.g. one small experiment,
+ * is far more selective than any filter); otherwise SQLite may start from a (key, value) index, which
+ * with a metric order_by also lets it stop early.
+ */
+export function compileSearch(target: SqlTarget, filter: readonly Comparison[], order: readonly OrderBy[], opts: { mainFirst?: boolean } = {}): CompiledSearch {
   const b = new Builder(target);
+  b.mainFirst = opts.mainFirst ?? false;
   for (const c of filter) b.filter(c);
   for (const o of order) b.order(o);
   b.tieBreak(order);

@@ -8,6 +8,7 @@ import { canonicalStage, modelRow, touchModel, versionsWhere, withDetails, type 
 import { offsetOf, pageOf } from './page-token.js';
 import { runRow } from './runs.js';
 import { VERSIONS_TARGET, compileSearch } from './search-sql.js';
+import { stmt } from './statements.js';
 import { checkMaxResults, checkRegistryTag, checkVersion } from './validate.js';
 
 /** Answers whether a run (by artifact URI) holds something at `path`. */
@@ -54,14 +55,14 @@ export function createModelVersion(db: Db, req: CreateModelVersionRequest, probe
     modelRow(db, req.name);
     const { source, runId } = resolveSource(db, req, probe);
     const now = Date.now();
-    const v = (db.prepare('SELECT next_version AS v FROM registered_models WHERE name = ?').get(req.name) as { v: number }).v;
-    db.prepare(
+    const v = (stmt(db, 'SELECT next_version AS v FROM registered_models WHERE name = ?').get(req.name) as { v: number }).v;
+    stmt(db, 
       `INSERT INTO model_versions (name, version, creation_timestamp, last_updated_timestamp, current_stage, description, source, run_id, run_link, status)
        VALUES (?, ?, ?, ?, 'None', ?, ?, ?, ?, 'READY')`,
     ).run(req.name, v, now, now, req.description ?? '', source, runId, req.run_link ?? '');
-    const put = db.prepare('INSERT OR REPLACE INTO model_version_tags (name, version, key, value) VALUES (?, ?, ?, ?)');
+    const put = stmt(db, 'INSERT OR REPLACE INTO model_version_tags (name, version, key, value) VALUES (?, ?, ?, ?)');
     for (const t of tags) put.run(req.name, v, t.key, t.value);
-    db.prepare('UPDATE registered_models SET next_version = ?, last_updated_timestamp = ? WHERE name = ?').run(v + 1, now, req.name);
+    stmt(db, 'UPDATE registered_models SET next_version = ?, last_updated_timestamp = ? WHERE name = ?').run(v + 1, now, req.name);
     return v;
   })();
   return getModelVersion(db, req.name, String(version));
@@ -75,8 +76,7 @@ export function searchModelVersions(db: Db, req: SearchQuery): Page<ModelVersion
   const offset = offsetOf(req.page_token, query);
   const c = compileSearch(VERSIONS_TARGET, filter, order);
   const where = c.where.length ? `WHERE ${c.where.join(' AND ')}` : '';
-  const rows = db
-    .prepare(`SELECT v.* FROM model_versions v ${c.joins.join(' ')} ${where} ORDER BY ${c.orderBy.join(', ')} LIMIT @limit OFFSET @offset`)
+  const rows = stmt(db, `SELECT v.* FROM model_versions v ${c.joins.join(' ')} ${where} ORDER BY ${c.orderBy.join(', ')} LIMIT @limit OFFSET @offset`)
     .all({ ...c.params, limit: max + 1, offset }) as VersionRow[];
   const page = pageOf(rows, offset, max, query);
   return { items: withDetails(db, page.items), next_page_token: page.next_page_token };
@@ -87,7 +87,7 @@ export function updateModelVersion(db: Db, name: string, version: string, descri
   db.transaction(() => {
     getModelVersion(db, name, version);
     const now = Date.now();
-    db.prepare('UPDATE model_versions SET description = ?, last_updated_timestamp = ? WHERE name = ? AND version = ?').run(description, now, name, v);
+    stmt(db, 'UPDATE model_versions SET description = ?, last_updated_timestamp = ? WHERE name = ? AND version = ?').run(description, now, name, v);
     touchModel(db, name, now);
   })();
   return getModelVersion(db, name, version);
@@ -98,7 +98,7 @@ export function deleteModelVersion(db: Db, name: string, version: string): void 
   const v = checkVersion(version);
   db.transaction(() => {
     getModelVersion(db, name, version);
-    db.prepare('DELETE FROM model_versions WHERE name = ? AND version = ?').run(name, v);
+    stmt(db, 'DELETE FROM model_versions WHERE name = ? AND version = ?').run(name, v);
     touchModel(db, name);
   })();
 }
@@ -108,7 +108,7 @@ export function setModelVersionTag(db: Db, name: string, version: string, key: s
   const v = checkVersion(version);
   db.transaction(() => {
     getModelVersion(db, name, version);
-    db.prepare('INSERT OR REPLACE INTO model_version_tags (name, version, key, value) VALUES (?, ?, ?, ?)').run(name, v, key, value);
+    stmt(db, 'INSERT OR REPLACE INTO model_version_tags (name, version, key, value) VALUES (?, ?, ?, ?)').run(name, v, key, value);
   })();
 }
 
@@ -117,7 +117,7 @@ export function deleteModelVersionTag(db: Db, name: string, version: string, key
   db.transaction(() => {
     getModelVersion(db, name, version);
     // Deleting a tag that is not there is a no-op, as in MLflow.
-    db.prepare('DELETE FROM model_version_tags WHERE name = ? AND version = ? AND key = ?').run(name, v, key);
+    stmt(db, 'DELETE FROM model_version_tags WHERE name = ? AND version = ? AND key = ?').run(name, v, key);
   })();
 }
 
@@ -134,11 +134,11 @@ export function transitionStage(db: Db, req: TransitionStageRequest): ModelVersi
     getModelVersion(db, req.name, req.version);
     const now = Date.now();
     if (req.archive_existing_versions) {
-      db.prepare(
+      stmt(db, 
         `UPDATE model_versions SET current_stage = 'Archived', last_updated_timestamp = ? WHERE name = ? AND version != ? AND current_stage = ?`,
       ).run(now, req.name, v, stage);
     }
-    db.prepare('UPDATE model_versions SET current_stage = ?, last_updated_timestamp = ? WHERE name = ? AND version = ?').run(stage, now, req.name, v);
+    stmt(db, 'UPDATE model_versions SET current_stage = ?, last_updated_timestamp = ? WHERE name = ? AND version = ?').run(stage, now, req.name, v);
     touchModel(db, req.name, now);
   })();
   return getModelVersion(db, req.name, req.version);
