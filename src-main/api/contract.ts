@@ -8,6 +8,7 @@ import { JobSchema, type ApiErrorShape } from './methods/common.js';
 import { systemMethods } from './methods/system.js';
 import { dataMethods } from './methods/data.js';
 import { jobsMethods } from './methods/jobs.js';
+import { featuresMethods } from './methods/features.js';
 import { registryEvents, registryMethods } from './methods/registry.js';
 import { streamsMethods, TailEventSchema } from './methods/streams.js';
 
@@ -21,6 +22,7 @@ export const methods = {
   ...systemMethods,
   ...dataMethods,
   ...jobsMethods,
+  ...featuresMethods,
   ...registryMethods,
   ...streamsMethods,
 } as const;

@@ -5,6 +5,7 @@
 import type { MethodName } from './contract.js';
 import type { HandlersFor } from './handler-types.js';
 import { dataHandlers } from './handlers/data.js';
+import { featuresHandlers } from './handlers/features.js';
 import { jobsHandlers } from './handlers/jobs.js';
 import { registryHandlers } from './handlers/registry.js';
 import { systemHandlers } from './handlers/system.js';
@@ -16,6 +17,7 @@ export const handlers: Handlers = {
   ...systemHandlers,
   ...dataHandlers,
   ...jobsHandlers,
+  ...featuresHandlers,
   ...registryHandlers,
   ...streamsHandlers,
 };

@@ -1,7 +1,7 @@
 /** Helpers every CLI command uses: workspace resolution, services, running jobs with a progress bar. */
 import path from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
-import type { Input, Job } from '../api/contract.js';
+import { methods, type Input, type Job, type MethodName, type Output } from '../api/contract.js';
 import { AppError } from '../platform/errors.js';
 import { openServices, type Services } from '../platform/services.js';
 import { defaultWorkspaceDir } from '../platform/workspace.js';
@@ -41,10 +41,14 @@ export function failJob(job: Job): never {
   throw new AppError(e.code as never, `${job.title}: ${e.message}`, e.details);
 }
 
-export async function runJobCommand<M extends 'data.import' | 'data.generate'>(cmd: Command, method: M, input: Input<M>): Promise<unknown> {
+/** Methods that start a job (declared with `job: true` in the contract). */
+export type JobMethod = { [M in MethodName]: Output<M> extends Job ? (Job extends Output<M> ? M : never) : never }[MethodName];
+
+export async function runJobCommand<M extends JobMethod>(cmd: Command, method: M, input: Input<M>): Promise<unknown> {
   const json = cmd.optsWithGlobals<GlobalOpts>().json ?? false;
+  if (!(methods[method] as { job?: boolean }).job) throw new AppError('INTERNAL', `${method} does not start a job`);
   return withServices(cmd, async (s) => {
-    const job = await call(s, method, input);
+    const job = (await call(s, method, input)) as Job;
     const done = await followJob(s, job, json);
     if (done.status !== 'succeeded') failJob(done);
     if (json) out(JSON.stringify(done.result, null, 2));

@@ -8,6 +8,7 @@ import { Command } from 'commander';
 import { errorShape } from '../platform/errors.js';
 import { APP_VERSION } from '../platform/version.js';
 import { registerDataCommands } from './commands/data.js';
+import { registerFeatureCommands } from './commands/features.js';
 import { registerJobsCommands } from './commands/jobs.js';
 import { registerRegistryCommands } from './commands/registry.js';
 import { registerServeCommand } from './commands/serve.js';
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   // One file per domain under commands/; each adds its commands here.
   registerWorkspaceCommands(program);
   registerDataCommands(program);
+  registerFeatureCommands(program);
   registerJobsCommands(program);
   registerRegistryCommands(program);
   registerServeCommand(program);

@@ -6,6 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Services } from '../../platform/services.js';
 import { registerMlflowRoutes } from './mlflow.js';
+import { registerFeastRoutes } from './feast.js';
 import { registerKafkaRoutes } from './kafka.js';
 
 export type CompatRoutes = (app: FastifyInstance, s: Services) => void | Promise<void>;
@@ -14,4 +15,5 @@ export type CompatRoutes = (app: FastifyInstance, s: Services) => void | Promise
 export const COMPAT_ROUTES: CompatRoutes[] = [
   registerMlflowRoutes,
   registerKafkaRoutes,
+  registerFeastRoutes,
 ];

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { GenerateInputSchema, ImportInputSchema } from '../../api/contract.js';
+import { TransformInputSchema } from '../../api/methods/features.js';
 import { ReplayInputSchema } from '../../api/methods/streams.js';
 import { MaterializeIncrementalInputSchema, MaterializeInputSchema } from '../../engines/features/online-schemas.js';
 import type { JobContext } from './context.js';
@@ -37,6 +38,12 @@ export const JOB_KINDS = {
     title: (i) => `Replay ${i.source} to ${i.topic ?? 'the raw topic'}${i.rate > 0 ? ` at ${i.rate}/s` : ''}`,
     unit: 'trips',
     run: async (i, ctx) => (await import('../../engines/streams/replayer.js')).replay(i, ctx),
+  }),
+  'features.transform': kind({
+    input: TransformInputSchema,
+    title: (i) => `Transform ${i.views?.join(', ') ?? 'all views'}${i.start || i.end ? ` ${i.start ?? '…'} → ${i.end ?? '…'}` : ''}`,
+    unit: 'rows',
+    run: async (i, ctx) => (await import('../../engines/features/transform.js')).transformFeatures(i, ctx),
   }),
   'features.materialize': kind({
     input: MaterializeInputSchema,
