@@ -39,10 +39,23 @@ export function murmur2(data: Uint8Array): number {
 export const toPositive = (n: number): number => n & 0x7fffffff;
 
 const encoder = new TextEncoder();
+let scratch = new Uint8Array(256);
+
+/** UTF-8 bytes of a key; ASCII keys (trip ids) are copied into a reused buffer instead of allocating. */
+function keyBytes(key: string): Uint8Array {
+  const n = key.length;
+  if (n > scratch.length) scratch = new Uint8Array(Math.max(n, scratch.length * 2));
+  for (let i = 0; i < n; i++) {
+    const c = key.charCodeAt(i);
+    if (c > 0x7f) return encoder.encode(key);
+    scratch[i] = c;
+  }
+  return scratch.subarray(0, n);
+}
 
 /** The partition Kafka's default partitioner gives a key. */
 export function partitionForKey(key: string | Uint8Array, partitions: number): number {
-  const bytes = typeof key === 'string' ? encoder.encode(key) : key;
+  const bytes = typeof key === 'string' ? keyBytes(key) : key;
   return toPositive(murmur2(bytes)) % partitions;
 }
 

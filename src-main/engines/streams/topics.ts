@@ -222,8 +222,14 @@ export function valueBytes(value: OutgoingMessage['value']): Buffer | null {
 
 export function messageBytes(key: string | null | undefined, value: Buffer | null, headers: Headers | undefined): number {
   let n = (key ? Buffer.byteLength(key) : 0) + (value?.length ?? 0);
-  if (headers) for (const [k, v] of Object.entries(headers)) n += Buffer.byteLength(k) + Buffer.byteLength(v);
+  if (headers) for (const k in headers) n += Buffer.byteLength(k) + Buffer.byteLength(String(headers[k]));
   return n;
+}
+
+export interface CheckedMessage {
+  value: Buffer | null;
+  /** Bytes of key, value and headers: what retention.bytes counts. */
+  size: number;
 }
 
 function refuse(topic: string, index: number, problems: SchemaProblem[], extra: Record<string, unknown> = {}): AppError {
@@ -240,7 +246,7 @@ function refuse(topic: string, index: number, problems: SchemaProblem[], extra: 
 
 /**
  * Checks a whole batch before a byte is written: partition numbers, sizes, header types and, unless
- * `validate` is false, the topic's schema. Returns the encoded values; throws on the first bad message.
+ * `validate` is false, the topic's schema. Returns the encoded values and sizes; throws on the first bad message.
  */
 export function checkBatch(
   topic: string,
@@ -248,7 +254,7 @@ export function checkBatch(
   messages: readonly OutgoingMessage[],
   schema: TopicSchema | undefined,
   validate: boolean,
-): (Buffer | null)[] {
+): CheckedMessage[] {
   return messages.map((m, index) => {
     const value = valueBytes(m.value);
     if (m.partition !== undefined && (!Number.isInteger(m.partition) || m.partition < 0 || m.partition >= partitions)) {
@@ -257,8 +263,10 @@ export function checkBatch(
     if (m.timestamp !== undefined && (!Number.isFinite(m.timestamp) || m.timestamp < 0)) {
       throw refuse(topic, index, [{ field: 'timestamp', message: `expected milliseconds since 1970, got ${m.timestamp}` }]);
     }
-    for (const [k, v] of Object.entries(m.headers ?? {})) {
-      if (typeof v !== 'string') throw refuse(topic, index, [{ field: `headers.${k}`, message: 'header values must be text' }]);
+    if (m.headers) {
+      for (const [k, v] of Object.entries(m.headers)) {
+        if (typeof v !== 'string') throw refuse(topic, index, [{ field: `headers.${k}`, message: 'header values must be text' }]);
+      }
     }
     const size = messageBytes(m.key, value, m.headers);
     if (size > MAX_MESSAGE_BYTES) {
@@ -268,7 +276,7 @@ export function checkBatch(
       const problems = schema.check(value, m.headers ?? {});
       if (problems.length > 0) throw refuse(topic, index, problems, { schema: schema.title });
     }
-    return value;
+    return { value, size };
   });
 }
 

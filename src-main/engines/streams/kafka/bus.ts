@@ -232,7 +232,7 @@ export class KafkaBus implements Bus {
     this.alive();
     const partitions = await this.partitionCount(topic);
     if (messages.length === 0) return [];
-    const values = checkBatch(topic, partitions, messages, this.schemas(topic), opts.validate ?? true);
+    const checked = checkBatch(topic, partitions, messages, this.schemas(topic), opts.validate ?? true);
     const assigned = this.partitioner.assign(topic, partitions, messages);
     const now = Date.now();
     const producer = await this.getProducer();
@@ -243,7 +243,7 @@ export class KafkaBus implements Bus {
         acks: -1,
         messages: messages.map((m, i) => ({
           key: m.key ?? null,
-          value: values[i]!,
+          value: checked[i]!.value,
           partition: assigned[i]!,
           timestamp: String(m.timestamp ?? now),
           ...(m.headers && Object.keys(m.headers).length > 0 ? { headers: m.headers } : {}),

@@ -9,7 +9,7 @@ import { AppError } from '../../../platform/errors.js';
 import { silentLogger, type Logger } from '../../../platform/logging.js';
 import { fetchMessages, type MessageSource, type ScanPlan } from '../messages.js';
 import { Partitioner } from '../partitioner.js';
-import { checkBatch, messageBytes, MAX_MESSAGE_BYTES, type SchemaLookup } from '../topics.js';
+import { checkBatch, MAX_MESSAGE_BYTES, type SchemaLookup } from '../topics.js';
 import type {
   Bus,
   BusMessage,
@@ -157,20 +157,17 @@ export class LocalBus implements Bus {
     this.alive();
     const t = this.log.topic(topic);
     if (messages.length === 0) return [];
-    const values = checkBatch(topic, t.partitions, messages, this.schemas(topic), opts.validate ?? true);
+    const checked = checkBatch(topic, t.partitions, messages, this.schemas(topic), opts.validate ?? true);
     const partitions = this.partitioner.assign(topic, t.partitions, messages);
     const now = Date.now();
-    const rows = messages.map((m, i) => {
-      const hasHeaders = m.headers !== undefined && Object.keys(m.headers).length > 0;
-      return {
-        partition: partitions[i]!,
-        ts: m.timestamp ?? now,
-        key: m.key ?? null,
-        value: values[i]!,
-        headers: hasHeaders ? JSON.stringify(m.headers) : null,
-        size: messageBytes(m.key, values[i]!, m.headers),
-      };
-    });
+    const rows = messages.map((m, i) => ({
+      partition: partitions[i]!,
+      ts: m.timestamp ?? now,
+      key: m.key ?? null,
+      value: checked[i]!.value,
+      headers: m.headers !== undefined && Object.keys(m.headers).length > 0 ? JSON.stringify(m.headers) : null,
+      size: checked[i]!.size,
+    }));
     const offsets = this.log.append(t, rows, now);
     this.wakeup.notify();
     return offsets;
