@@ -483,6 +483,33 @@ describe.each(BACKENDS.filter((b) => b.available))('online store: $name', (backe
     expect(got.map((x) => x?.values[0] ?? null)).toEqual([2, null]);
   });
 
+  it('materializes keys of every type exactly: text with tabs and newlines, integers, doubles, booleans', async () => {
+    const trips = viewOf(ws, 'trip_features');
+    const weird = ['plain', 'tab\there', 'new\nline', 'ünï 🚕', ''];
+    await writeOffline(
+      ws,
+      trips,
+      weird.map((key, i) => ({ key, ev: '2016-04-01 10:00:00', values: { trip_seconds: i } })),
+    );
+    const entity = (name: string, value_type: FeatureView['entity']['value_type']) => ({ name, join_key: name, value_type, description: '' });
+    const byDouble: FeatureView = { ...viewOf(ws, 'area_demand'), name: 'by_fare', entity: entity('fare_amount', 'double') };
+    const byBool: FeatureView = { ...viewOf(ws, 'area_demand'), name: 'by_flag', entity: entity('trip_id_derived', 'bool') };
+    await writeOffline(ws, byDouble, [area(3, '2016-04-01 10:00:00', 1, 1), area(12.5, '2016-04-01 10:00:00', 2, 2)]);
+    await writeOffline(ws, byBool, [area(0, '2016-04-01 10:00:00', 3, 3), area(1, '2016-04-01 11:00:00', 4, 4)].map((r, i) => ({ ...r, key: i === 1 })));
+    const views = [trips, byDouble, byBool, viewOf(ws, 'area_demand')];
+    const r = await materialize({ start: '2016-04-01', end: '2016-04-02' }, ctxOf(ws), { store, appDb: db, views });
+    expect(r.views.map((v) => [v.view, v.rows])).toEqual([
+      ['trip_features', 5],
+      ['by_fare', 2],
+      ['by_flag', 2],
+      ['area_demand', 0],
+    ]);
+    const got = await store.read(onlineViewOf(trips), weird, ['trip_seconds']);
+    expect(got.map((g) => g?.values[0])).toEqual([0, 1, 2, 3, 4]);
+    expect((await store.read(onlineViewOf(byDouble), ['3', '12.5', '3.0'], ['trips_1h'])).map((g) => g?.values[0] ?? null)).toEqual([1, 2, null]);
+    expect((await store.read(onlineViewOf(byBool), ['false', 'true'], ['trips_1h'])).map((g) => g?.values[0] ?? null)).toEqual([3, 4]);
+  });
+
   it('a run that fails halfway keeps the watermark and records the failure; the retry completes it without duplicates', async () => {
     const trips = viewOf(ws, 'trip_features');
     const rows: OfflineRow[] = Array.from({ length: 50 }, (_, i) => ({

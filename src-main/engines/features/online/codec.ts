@@ -43,19 +43,21 @@ export class ByteWriter {
 
   /** A UTF-8 string prefixed with its byte length as u16. */
   shortString(s: string): void {
-    const len = Buffer.byteLength(s);
+    // Room for the worst case (3 bytes per UTF-16 unit), then the length is patched in after writing:
+    // cheaper than measuring the string first.
+    this.ensure(2 + 3 * s.length);
+    const len = this.buf.write(s, this.pos + 2, 'utf8');
     if (len > 0xffff) throw new AppError('INVALID_INPUT', `key of ${len} bytes is longer than 65535 bytes`, { bytes: len });
-    this.ensure(2 + len);
-    this.pos = this.buf.writeUInt16BE(len, this.pos);
-    this.pos += this.buf.write(s, this.pos, len, 'utf8');
+    this.buf.writeUInt16BE(len, this.pos);
+    this.pos += 2 + len;
   }
 
-  /** A UTF-8 string prefixed with its byte length as u32. */
-  longString(s: string): void {
-    const len = Buffer.byteLength(s);
-    this.ensure(4 + len);
-    this.pos = this.buf.writeUInt32BE(len, this.pos);
-    this.pos += this.buf.write(s, this.pos, len, 'utf8');
+  /** A UTF-8 string, unprefixed; returns its byte length. */
+  utf8(s: string): number {
+    this.ensure(3 * s.length);
+    const len = this.buf.write(s, this.pos, 'utf8');
+    this.pos += len;
+    return len;
   }
 
   /** The bytes written so far, as a view (valid until the next write). */
@@ -75,16 +77,26 @@ export function parseValues(text: string): FeatureValue[] {
   return v as FeatureValue[];
 }
 
+/** Writes a u48 big-endian (two writes: Buffer's generic writeUIntBE is several times slower). */
+function u48(buf: Buffer, v: number, at: number): void {
+  buf.writeUInt16BE(Math.floor(v / 0x1_0000_0000), at);
+  buf.writeUInt32BE(v >>> 0, at + 2);
+}
+
 /** Appends a record: u32 length, then stamp, schema id and values. */
 export function writeRecord(w: ByteWriter, eventTs: number, createdTs: number, schemaId: number, values: string): void {
-  const len = Buffer.byteLength(values);
-  w.ensure(4 + RECORD_HEADER_BYTES + len);
-  w.pos = w.buf.writeUInt32BE(RECORD_HEADER_BYTES + len, w.pos);
-  w.buf.writeUIntBE(eventTs, w.pos, 6);
-  w.buf.writeUIntBE(createdTs, w.pos + 6, 6);
-  w.buf.writeUInt32BE(schemaId, w.pos + 12);
-  w.pos += RECORD_HEADER_BYTES;
-  w.pos += w.buf.write(values, w.pos, len, 'utf8');
+  w.ensure(4 + RECORD_HEADER_BYTES);
+  const start = w.pos;
+  u48(w.buf, eventTs, start + 4);
+  u48(w.buf, createdTs, start + 10);
+  w.buf.writeUInt32BE(schemaId, start + 16);
+  w.pos = start + 4 + RECORD_HEADER_BYTES;
+  const len = w.utf8(values);
+  // ensure() may have moved the buffer; the header is written again at its place in the new one.
+  w.buf.writeUInt32BE(RECORD_HEADER_BYTES + len, start);
+  u48(w.buf, eventTs, start + 4);
+  u48(w.buf, createdTs, start + 10);
+  w.buf.writeUInt32BE(schemaId, start + 16);
 }
 
 export interface DecodedRecord {

@@ -45,6 +45,7 @@ class SqliteOnlineStore implements OnlineStore {
   readonly kind = 'sqlite' as const;
   private readonly upsert: Statement;
   private readonly select: Statement<[string, string]>;
+  private readonly selectMany: Statement<[string, string]>;
   private readonly schemaInsert: Statement;
   private readonly schemaSelect: Statement<[string, number]>;
   /** view → schema id → feature names, for decoding. */
@@ -63,6 +64,13 @@ class SqliteOnlineStore implements OnlineStore {
          OR (excluded.event_ts = online_features.event_ts AND excluded.created_ts >= online_features.created_ts)`);
     this.select = db
       .prepare<[string, string]>('SELECT event_ts, created_ts, schema_id, payload FROM online_features WHERE view = ? AND entity_key = ?')
+      .raw(true);
+    // A batch is one statement: SQLite walks the index for each key without a round trip through JS.
+    this.selectMany = db
+      .prepare<[string, string]>(
+        `SELECT entity_key, event_ts, created_ts, schema_id, payload FROM online_features
+         WHERE view = ? AND entity_key IN (SELECT value FROM json_each(?))`,
+      )
       .raw(true);
     this.schemaInsert = db.prepare('INSERT OR IGNORE INTO online_schemas (view, schema_id, features) VALUES (?, ?, ?)');
     this.schemaSelect = db.prepare<[string, number]>('SELECT features FROM online_schemas WHERE view = ? AND schema_id = ?').pluck(true);
@@ -112,15 +120,17 @@ class SqliteOnlineStore implements OnlineStore {
   async read(view: Pick<OnlineView, 'name' | 'join_key'>, keys: readonly string[], features: readonly string[]): Promise<(OnlineRecord | null)[]> {
     this.assertOpen();
     const maps = new Map<number, number[]>();
-    const out = keys.map((key): OnlineRecord | null => {
-      const row = this.select.get(view.name, key) as RowOut | undefined;
+    const recordOf = (row: RowOut | undefined): OnlineRecord | null => {
       if (!row) return null;
       const [eventTs, createdTs, schemaId, payload] = row;
       let index = maps.get(schemaId);
       if (!index) maps.set(schemaId, (index = indexMap(this.featuresOf(view.name, schemaId), features)));
       return { event_ts: eventTs, created_ts: createdTs, values: pick(parseValues(payload), index) };
-    });
-    return out;
+    };
+    if (keys.length < 4) return keys.map((key) => recordOf(this.select.get(view.name, key) as RowOut | undefined));
+    const rows = this.selectMany.all(view.name, JSON.stringify(keys)) as [string, ...RowOut][];
+    const byKey = new Map(rows.map(([key, ...rest]) => [key, rest as RowOut]));
+    return keys.map((key) => recordOf(byKey.get(key)));
   }
 
   async deleteView(view: Pick<OnlineView, 'name' | 'join_key'>): Promise<number> {
