@@ -176,3 +176,27 @@ describe('calibration file', () => {
     expect(committed.length).toBeLessThan(80_000);
   });
 });
+
+describe('generated trips and the import rules', () => {
+  it('never exceed the default validation maxima, even with the longer_trips drift', async () => {
+    const { ValidationSchema } = await import('../../src-main/platform/config.js');
+    const { generateTrips } = await import('../../src-main/engines/data/generator/index.js');
+    const limits = ValidationSchema.parse({});
+    let maxMiles = 0;
+    let maxSeconds = 0;
+    let maxFare = 0;
+    for (const drift of ['none', 'longer_trips'] as const) {
+      for (const b of generateTrips({ rows: 200_000, seed: 3, drift })) {
+        for (let k = 0; k < b.length; k++) {
+          maxMiles = Math.max(maxMiles, b.tripMiles[k]!);
+          maxSeconds = Math.max(maxSeconds, b.tripSeconds[k]!);
+          maxFare = Math.max(maxFare, b.fare[k]!);
+        }
+      }
+    }
+    expect(maxMiles).toBeLessThanOrEqual(limits.max_trip_distance_miles);
+    expect(maxSeconds).toBeLessThanOrEqual(limits.max_trip_seconds);
+    expect(maxFare).toBeLessThanOrEqual(limits.max_fare);
+    expect(maxMiles).toBeGreaterThan(20);
+  });
+});

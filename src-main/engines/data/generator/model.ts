@@ -10,6 +10,7 @@
  * the sample.
  */
 import { createHash } from 'node:crypto';
+import { ValidationSchema } from '../../../platform/config.js';
 import type { DriftName } from '../../../api/contract.js';
 import { allocateBatch, taxiIdOf, type TripBatch, type TripDictionary } from './batch.js';
 import { areaCentroidsOf, milesClassOfAreas, type Calibration } from './calibration.js';
@@ -24,6 +25,11 @@ export interface ModelInput {
   start?: string | undefined;
   end?: string | undefined;
 }
+
+const LIMITS = ValidationSchema.parse({});
+const MAX_MILES = LIMITS.max_trip_distance_miles;
+const MAX_SECONDS = LIMITS.max_trip_seconds;
+const MAX_FARE = LIMITS.max_fare;
 
 export function idPrefixOf(input: ModelInput): string {
   const drift = input.drift === 'none' ? '' : `-${input.drift}`;
@@ -275,10 +281,11 @@ export class TripModel {
       const rawSeconds = this.secondsCdf[bucket]!.sample(uSeconds);
       const group = bucket * this.secondsGroups + ((uSeconds * this.secondsGroups) | 0);
       const ratio = this.ratioCdf[group]!.sample(rng.next());
-      const miles = lengthFactor === 1 || zero ? measured : roundMiles(measured * lengthFactor);
-      const seconds = this.roundSeconds(rawSeconds * lengthFactor);
+      // The sample's far tail (a 1,710-mile trip) would make trips the import rules reject: stay inside them.
+      const miles = Math.min(MAX_MILES, lengthFactor === 1 || zero ? measured : roundMiles(measured * lengthFactor));
+      const seconds = Math.min(MAX_SECONDS, this.roundSeconds(rawSeconds * lengthFactor));
       const meter = this.base + this.perMile * miles + this.perSecond * seconds;
-      const fare = Math.max(0, this.roundFare(meter * ratio * (zero ? this.zeroMileHike : 1)));
+      const fare = Math.min(MAX_FARE, Math.max(0, this.roundFare(meter * ratio * (zero ? this.zeroMileHike : 1))));
       b.tripMiles[k] = miles;
       b.tripSeconds[k] = seconds;
       b.fare[k] = fare;
