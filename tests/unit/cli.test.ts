@@ -41,6 +41,7 @@ describe('taxi-mlops CLI (built)', () => {
     const a = await cli(['--workspace', ws, 'init']);
     expect(a.code).toBe(0);
     expect(a.stdout).toContain(`created workspace ${ws}`);
+    expect(a.stdout).toMatch(/topics: .*taxi-raw-data.*/);
     expect(fs.existsSync(path.join(ws, 'config.yaml'))).toBe(true);
     const b = await cli(['--workspace', ws, 'init']);
     expect(b.stdout).toContain('already initialised');
