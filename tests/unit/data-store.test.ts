@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { afterEach, describe, expect, it } from 'vitest';
-import { appendTripsFromTable, summarizeTripStore, tripStoreFiles, tripStoreGlob, tripStoreRelation } from '../../src-main/engines/data/store.js';
+import { appendTripsFromTable, parseMemorySetting, summarizeTripStore, tripStoreFiles, tripStoreGlob, tripStoreRelation } from '../../src-main/engines/data/store.js';
 import { TRIP_COLUMNS } from '../../src-main/engines/data/trip.js';
 import { openEngineDb, queryOne, queryRows, sqlIdent, sqlString, toNumber, type EngineDb } from '../../src-main/platform/duckdb.js';
 import { AppError } from '../../src-main/platform/errors.js';
@@ -203,5 +203,14 @@ describe('trip store', () => {
     fs.writeFileSync(path.join(ws.paths.rejectsDir, 'notes.txt'), 'not a rejects file\n');
     const s = await summarizeTripStore(ws);
     expect(s.rejects).toEqual({ files: 2, rows: 3 });
+  });
+});
+
+describe('parseMemorySetting', () => {
+  it("reads DuckDB's memory_limit text", () => {
+    expect(parseMemorySetting('143.0 MiB')).toBe(143 * 1024 ** 2);
+    expect(parseMemorySetting('2.7 GiB')).toBeCloseTo(2.7 * 1024 ** 3);
+    expect(parseMemorySetting('512 bytes')).toBe(512);
+    expect(parseMemorySetting('lots')).toBeNull();
   });
 });

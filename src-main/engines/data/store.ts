@@ -24,8 +24,6 @@ export const STORE_EXTRA_COLUMNS = [
 ] as const;
 
 const PARTITION = 'month';
-/** Rows a thread buffers per partitioned write before flushing (DuckDB's default of 524,288 needs ~200 MB). */
-const FLUSH_ROWS = 100_000;
 const MONTH_DIR = /^month=(\d{4}-\d{2})$/;
 
 export interface AppendOptions {
@@ -221,18 +219,36 @@ function publish(file: string, target: string): void {
   }
 }
 
+const UNITS: Record<string, number> = { bytes: 1, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3, tib: 1024 ** 4, kb: 1e3, mb: 1e6, gb: 1e9, tb: 1e12 };
+
+/** DuckDB's memory_limit setting ('3.7 GiB') in bytes; null when it cannot be read. */
+export function parseMemorySetting(text: string): number | null {
+  const m = /^\s*([\d.]+)\s*([a-z]+)\s*$/i.exec(text);
+  const unit = m ? UNITS[m[2]!.toLowerCase()] : undefined;
+  return m && unit ? Number(m[1]) * unit : null;
+}
+
+/** Approximate bytes a buffered store row takes while DuckDB partitions a write. */
+const BUFFERED_ROW_BYTES = 600;
+
 /**
- * Runs a partitioned write with DuckDB free to reorder rows (the store has no row order; the write
- * gets faster) and flushing partition buffers often enough to stay inside the memory limit.
+ * Runs a partitioned write with DuckDB free to reorder rows (the store has no row order) and with
+ * partition buffers as large as the memory limit allows: each flush adds a row group to every month's
+ * file, so small buffers mean many small row groups, slower to write and to read.
  */
-async function withWriteSettings<T>(conn: DuckDBConnection, work: () => Promise<T>): Promise<T> {
-  const names = ['preserve_insertion_order', 'partitioned_write_flush_threshold'];
+async function withWriteSettings<T>(conn: DuckDBConnection, months: number, work: () => Promise<T>): Promise<T> {
+  const names = ['preserve_insertion_order', 'partitioned_write_flush_threshold', 'partitioned_write_max_open_files'];
   const before = await queryRows<{ name: string; value: string }>(
     conn,
     `SELECT name, value FROM duckdb_settings() WHERE name IN (${names.map(sqlString).join(', ')})`,
   );
+  const env = await queryOne<{ memory: string; threads: bigint }>(conn, `SELECT current_setting('memory_limit') AS memory, current_setting('threads') AS threads`);
+  const memory = parseMemorySetting(env.memory) ?? 1024 ** 3;
+  const flushRows = Math.round(Math.min(Math.max(memory / 2 / toNumber(env.threads) / BUFFERED_ROW_BYTES, 20_000), 2_000_000));
   await conn.run('SET preserve_insertion_order = false');
-  await conn.run(`SET partitioned_write_flush_threshold = ${FLUSH_ROWS}`);
+  await conn.run(`SET partitioned_write_flush_threshold = ${flushRows}`);
+  // One open file per month of the batch, so no month is split over several files.
+  await conn.run(`SET partitioned_write_max_open_files = ${Math.max(100, months + 1)}`);
   try {
     return await work();
   } finally {
@@ -259,7 +275,7 @@ export async function appendTripsFromTable(
     if (facts.rows === 0) return { written: 0, duplicates: 0, months: [] };
     const copy = `COPY (${newRowsSql(table, ws, facts, opts.source, new Date())}) TO ${sqlString(stageDir)}
       (FORMAT parquet, PARTITION_BY (${PARTITION}), FILENAME_PATTERN 'trips-{uuid}')`;
-    const written = await withWriteSettings(conn, () =>
+    const written = await withWriteSettings(conn, facts.months.length, () =>
       runMonitored(conn, copy, { signal: opts.signal, what: 'append to the trip store', onProgress: opts.onProgress }),
     );
     // Last point where a cancel leaves the store untouched; the renames below take milliseconds.
