@@ -67,6 +67,29 @@ const ENTRIES: BenchEntry[] = [
       ];
     },
   },
+  {
+    name: 'retrieval',
+    module: './retrieval.bench.ts',
+    run: async (m, quick) => {
+      const r = (await (m.runRetrievalBench as (o: object) => Promise<{ entity_rows: number; feature_rows: number; views: number; ours: { median_ms: number }; bare_asof: { median_ms: number }; ratio: number; ratio_best: number }>)({
+        entityRows: quick ? 20_000 : 100_000,
+        featureRows: quick ? 200_000 : 1_000_000,
+        rounds: quick ? 2 : 5,
+      }));
+      return [
+        {
+          bench: 'retrieval',
+          what: `historical retrieval, ${r.entity_rows.toLocaleString('en-US')} entity rows × ${r.feature_rows.toLocaleString('en-US')} feature rows in ${r.views} views, ms`,
+          ours: Math.round(r.ours.median_ms),
+          reference: Math.round(r.bare_asof.median_ms),
+          unit: 'ms',
+          ratio: r2(r.ratio),
+          target: 'time ratio ≤ 1.5 vs a bare DuckDB ASOF join',
+          note: `best round vs best round ${r2(r.ratio_best)}`,
+        },
+      ];
+    },
+  },
 ];
 
 /** Benches other engines add: a module exporting `benchRows(quick)` returning BenchRow[] is picked up by name. */
