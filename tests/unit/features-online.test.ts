@@ -656,30 +656,34 @@ describe.skipIf(!redis)('redis online store: failures, password, key TTL', () =>
   });
 
   describe('against a Redis of its own', () => {
-    let server: ChildProcess | null = null;
+    let servers: ChildProcess[] = [];
     let port = 0;
     let dir = '';
-    const portOpen = (): Promise<boolean> =>
+    const portOpen = (p: number): Promise<boolean> =>
       new Promise((resolve) => {
-        const sock = net.connect(port, '127.0.0.1');
+        const sock = net.connect(p, '127.0.0.1');
         sock.once('connect', () => (sock.destroy(), resolve(true)));
         sock.once('error', () => resolve(false));
       });
-    const start = async (args: string[] = []): Promise<void> => {
-      server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...args], { stdio: 'ignore' });
+    /** redis-server with the given arguments, answering on `on` (default: the test's port). */
+    const spawnRedis = async (args: string[], on = port): Promise<void> => {
+      servers.push(spawn('redis-server', [...args, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' }));
       for (let i = 0; i < 200; i++) {
-        if (await portOpen()) return;
+        if (await portOpen(on)) return;
         await new Promise((r) => setTimeout(r, 50));
       }
-      throw new Error(`redis-server on ${port} did not start`);
+      throw new Error(`redis-server on ${on} did not start`);
     };
+    const start = (args: string[] = []): Promise<void> => spawnRedis(['--port', String(port), ...args]);
     const stop = async (): Promise<void> => {
-      const s = server;
-      server = null;
-      if (!s || s.exitCode !== null) return;
-      const exited = new Promise((r) => s.once('exit', r));
-      s.kill('SIGKILL');
-      await exited;
+      const all = servers;
+      servers = [];
+      for (const s of all) {
+        if (s.exitCode !== null || s.signalCode !== null) continue;
+        const exited = new Promise((r) => s.once('exit', r));
+        s.kill('SIGKILL');
+        await exited;
+      }
     };
     beforeEach(async () => {
       port = await closedPort();
@@ -688,6 +692,65 @@ describe.skipIf(!redis)('redis online store: failures, password, key TTL', () =>
     afterEach(async () => {
       await stop();
       fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('finds the master through Sentinel', { timeout: 30_000 }, async () => {
+      await start();
+      const sentinelPort = await closedPort();
+      const conf = path.join(dir, 'sentinel.conf');
+      fs.writeFileSync(conf, `port ${sentinelPort}\nsentinel monitor taxi-master 127.0.0.1 ${port} 1\n`);
+      await spawnRedis([conf, '--sentinel'], sentinelPort);
+      const profile = redisProfile(`redis://127.0.0.1:${sentinelPort}`, 'sentinel', { sentinel_master: 'taxi-master' });
+      const store = await openRedisOnlineStore(profile, { keyPrefix: prefix });
+      try {
+        expect(await store.write(VIEW, [row('s', 1, 1, [1, 2, 3])])).toMatchObject({ written: 1 });
+        expect((await store.read(VIEW, ['s', 'other'], ['c']))[0]!.values).toEqual([3]);
+        expect((await store.ping()).detail).toContain('sentinel');
+      } finally {
+        await store.close();
+      }
+      const direct = new Redis({ port, lazyConnect: true });
+      await direct.connect();
+      expect(await direct.exists(`${prefix}thing:s`)).toBe(1);
+      direct.disconnect();
+      await expect(openRedisOnlineStore(redisProfile(`redis://127.0.0.1:${sentinelPort}`, 'sentinel'), { keyPrefix: prefix })).rejects.toMatchObject({
+        code: 'INVALID_CONFIG',
+        message: expect.stringContaining('sentinel_master'),
+      });
+    });
+
+    it('speaks TLS with the CA, client certificate and key of the profile', { timeout: 60_000 }, async () => {
+      const ssl = (args: string[]): Promise<void> =>
+        new Promise((resolve, reject) => execFile('openssl', args, { cwd: dir }, (err, _o, stderr) => (err ? reject(new Error(`openssl ${args[0]}: ${stderr}`)) : resolve())));
+      await ssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', '/CN=taxi-test-ca']);
+      for (const name of ['server', 'client']) {
+        await ssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', '/CN=127.0.0.1']);
+        fs.writeFileSync(path.join(dir, `${name}.ext`), 'subjectAltName=IP:127.0.0.1\n');
+        await ssl(['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.crt`, '-days', '2', '-extfile', `${name}.ext`]);
+      }
+      await spawnRedis(['--port', '0', '--tls-port', String(port), '--tls-cert-file', path.join(dir, 'server.crt'), '--tls-key-file', path.join(dir, 'server.key'), '--tls-ca-cert-file', path.join(dir, 'ca.crt')]);
+      process.env.TAXI_SECRET_ONLINE_TEST_TLS_KEY = fs.readFileSync(path.join(dir, 'client.key'), 'utf8');
+      try {
+        // File paths relative to the workspace, as config.yaml would give them.
+        const tls = { enabled: true, ca_file: 'ca.crt', cert_file: 'client.crt', key: { secret: 'online-test-tls-key' }, reject_unauthorized: true };
+        const store = await openRedisOnlineStore(redisProfile(`rediss://127.0.0.1:${port}`, 'standalone', { tls }), { keyPrefix: prefix, baseDir: dir });
+        try {
+          expect(await store.write(VIEW, [row('tls', 1, 1, [1, 2, 3])])).toMatchObject({ written: 1 });
+          expect((await store.read(VIEW, ['tls'], ['b']))[0]!.values).toEqual([2]);
+        } finally {
+          await store.close();
+        }
+        // The server asks for a client certificate: without one the connection is refused, quickly and by name.
+        const noCert = redisProfile(`rediss://127.0.0.1:${port}`, 'standalone', { tls: { enabled: true, ca_file: 'ca.crt', reject_unauthorized: true } });
+        await expect(openRedisOnlineStore(noCert, { keyPrefix: prefix, baseDir: dir })).rejects.toMatchObject({ code: 'UNAVAILABLE', message: expect.stringContaining(`127.0.0.1:${port}`) });
+        const missingCa = redisProfile(`rediss://127.0.0.1:${port}`, 'standalone', { tls: { enabled: true, ca_file: 'nope.crt', reject_unauthorized: true } });
+        await expect(openRedisOnlineStore(missingCa, { keyPrefix: prefix, baseDir: dir, where: 'profiles.cluster.online_store' })).rejects.toMatchObject({
+          code: 'INVALID_CONFIG',
+          message: expect.stringMatching(/profiles\.cluster\.online_store\.tls\.ca_file: cannot read .*nope\.crt \(ENOENT\)/),
+        });
+      } finally {
+        delete process.env.TAXI_SECRET_ONLINE_TEST_TLS_KEY;
+      }
     });
 
     it('a Redis that goes away fails writes with UNAVAILABLE at once, and is used again when it is back', { timeout: 30_000 }, async () => {

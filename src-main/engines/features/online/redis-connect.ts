@@ -148,6 +148,9 @@ export function redisError(e: unknown, target: string, doing: string): AppError 
       `${err.code ?? ''} ${message} ${err.name ?? ''}`,
     );
   if (down) return new AppError('UNAVAILABLE', `Redis at ${target} is unreachable while ${doing}: ${message}`, { target }, { cause: e });
+  if (/SSL|TLS|certificate|handshake|alert|self.signed|socket hang up/i.test(`${err.code ?? ''} ${message}`)) {
+    return new AppError('UNAVAILABLE', `Redis at ${target}: the TLS connection failed while ${doing}: ${message}`, { target }, { cause: e });
+  }
   if (/WRONGPASS|NOAUTH|NOPERM/.test(message)) {
     return new AppError('UNAVAILABLE', `Redis at ${target} refused the credentials while ${doing}: ${message}`, { target }, { cause: e });
   }
