@@ -190,6 +190,8 @@ export interface SqlRefs {
   label(f: InputField): string;
 }
 
+// Same escaping as platform/duckdb.ts sqlString; not imported so that the JS interpreter (stream
+// messages) does not load DuckDB's native bindings.
 const sqlText = (s: string): string => `'${s.replaceAll("'", "''")}'`;
 
 function conditionSql(rule: Rule, refs: SqlRefs, bounds: ValidationRules): string {
