@@ -219,4 +219,49 @@ describe.skipIf(!python)('the Python mlflow client against taxi-mlops serve', ()
     const refused = await fetch(`${server.url}/mlflow/models/metrics`, { method: 'POST', headers, body: JSON.stringify({ model_name: model, metrics: {} }) });
     expect(refused.status).toBe(400);
   });
+
+  it('drives the same registry through the contract methods the console and CLI use', async () => {
+    const ok = async <T>(method: Parameters<typeof dispatch>[1], input: unknown): Promise<T> => {
+      const r = await dispatch(s, method, input);
+      if (!r.ok) throw new Error(`${method}: ${r.error.code}: ${r.error.message}`);
+      return r.result as T;
+    };
+    const events: string[] = [];
+    const off = s.events.subscribe((e) => {
+      if (e.event === 'registry.changed') events.push((e.payload as { endpoint: string }).endpoint);
+    });
+    try {
+      const cmp = await ok<{ param_keys: string[]; metric_keys: string[]; histories: { key: string; metrics: unknown[] }[] }>('registry.runs.compare', { run_ids: [out.run_id] });
+      expect(cmp.param_keys).toEqual(['epochs', 'lr', 'model']);
+      expect(cmp.metric_keys).toEqual(['live_mae', 'live_rmse', 'loss', 'rmse']);
+      expect(cmp.histories.find((h) => h.key === 'loss')!.metrics).toHaveLength(4);
+
+      const v2 = await ok<{ version: string; source: string }>('registry.versions.create', { name: model, source: `runs:/${out.run_id}/model`, description: 'second' });
+      expect(v2.version).toBe('2');
+      await ok('registry.versions.transitionStage', { name: model, version: '2', stage: 'Production', archive_existing_versions: true });
+      expect((await ok<{ current_stage: string }>('registry.versions.get', { name: model, version: 1 })).current_stage).toBe('Archived');
+      await ok('registry.aliases.set', { name: model, alias: 'challenger', version: '2' });
+      const listed = await ok<{ versions: { version: string; aliases: string[] }[] }>('registry.versions.list', { name: model, order_by: ['version_number ASC'] });
+      expect(listed.versions.map((v) => [v.version, v.aliases])).toEqual([
+        ['1', ['champion']],
+        ['2', ['challenger']],
+      ]);
+      const m = await ok<{ aliases: { alias: string }[] }>('registry.aliases.delete', { name: model, alias: 'challenger' });
+      expect(m.aliases.map((a) => a.alias)).toEqual(['champion']);
+      const models = await ok<{ models: { name: string }[] }>('registry.models.list', { filter: `name LIKE 'py-fare-model-${u}%'` });
+      expect(models.models.map((x) => x.name)).toEqual([model]);
+      const found = await ok<{ runs: unknown[] }>('registry.runs.search', { filter: "params.model = 'mlp'", order_by: ['metrics.rmse ASC'] });
+      expect(found.runs).toHaveLength(1);
+      expect(events).toEqual(expect.arrayContaining(['registry.versions.create', 'registry.versions.transitionStage', 'registry.aliases.set', 'registry.aliases.delete']));
+
+      const strict = await dispatch(s, 'registry.models.create', { name: 'x', colour: 'red' });
+      expect(strict).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT' } });
+      const badFilter = await dispatch(s, 'registry.runs.search', { filter: 'metrics.rmse <' });
+      expect(badFilter).toMatchObject({ ok: false, error: { code: 'INVALID_PARAMETER_VALUE', details: { position: 14 } } });
+      const dup = await dispatch(s, 'registry.models.create', { name: model });
+      expect(dup).toMatchObject({ ok: false, error: { code: 'RESOURCE_ALREADY_EXISTS' } });
+    } finally {
+      off();
+    }
+  });
 });

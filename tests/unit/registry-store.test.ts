@@ -8,7 +8,9 @@ import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MlflowRestStore } from '../../src-main/engines/registry/mlflow-rest/store.js';
+import { REGISTRY_MIGRATIONS } from '../../src-main/engines/registry/sqlite/schema.js';
 import { SqliteRegistryStore } from '../../src-main/engines/registry/sqlite/store.js';
+import { migrate, openDatabase, schemaVersion } from '../../src-main/platform/db/sqlite.js';
 import type { Metric, RegistryStore, Run } from '../../src-main/engines/registry/types.js';
 import { ensureService } from '../helpers/services.js';
 import { tempWorkspace } from '../helpers/workspace.js';
@@ -532,5 +534,31 @@ describe.each(backends)('registry store: $name', (backend) => {
       expect(await codeOf(store.getModelVersion(renamed, '2'))).toBe('RESOURCE_DOES_NOT_EXIST');
       expect((await store.searchModelVersions({ filter: `name = '${renamed}'` })).items).toEqual([]);
     });
+  });
+});
+
+describe('registry.db upgrades', () => {
+  it('carries runs and metrics of an older registry.db into the current schema', async () => {
+    const t = tempWorkspace('taxi-registry-upgrade-');
+    try {
+      const old = openDatabase(t.workspace.paths.registryDb, 'registry.db', REGISTRY_MIGRATIONS.slice(0, 3));
+      expect(schemaVersion(old)).toBe(3);
+      old.prepare(`INSERT INTO experiments VALUES (5, 'old', 'mlflow-artifacts:/5', 'active', 1, 1)`).run();
+      old.prepare(`INSERT INTO runs VALUES ('a'||hex(randomblob(15)), 5, 'old-run', '', 'FINISHED', 1, 2, 'active', 'mlflow-artifacts:/5/x/artifacts', NULL)`).run();
+      old.prepare(`INSERT INTO latest_metrics (run_uuid, key, value, timestamp, step, is_nan) SELECT run_uuid, 'rmse', 2.5, 1, 0, 0 FROM runs`).run();
+      old.close();
+
+      const store = new SqliteRegistryStore(t.workspace.paths);
+      try {
+        expect(schemaVersion(store.database)).toBe(REGISTRY_MIGRATIONS.length);
+        const found = await store.searchRuns({ experiment_ids: ['5'], filter: 'metrics.rmse < 3', order_by: ['metrics.rmse DESC'] });
+        expect(names(found.items)).toEqual(['old-run']);
+        expect(migrate(store.database, 'registry.db', REGISTRY_MIGRATIONS)).toEqual([]);
+      } finally {
+        await store.close();
+      }
+    } finally {
+      t.cleanup();
+    }
   });
 });

@@ -195,11 +195,12 @@ function paramConflicts(db: Db, runId: string, params: Tag[]): void {
 const newer = (a: Metric, b: Metric): boolean =>
   a.step !== b.step ? a.step > b.step : a.timestamp !== b.timestamp ? a.timestamp > b.timestamp : (Number.isNaN(a.value) ? 0 : a.value) > (Number.isNaN(b.value) ? 0 : b.value);
 
-function insertMetrics(db: Db, runId: string, metrics: Metric[]): void {
+function insertMetrics(db: Db, run: { run_uuid: string; experiment_id: number }, metrics: Metric[]): void {
+  const runId = run.run_uuid;
   const hist = stmt(db, 'INSERT OR IGNORE INTO metrics (run_uuid, key, timestamp, step, value, is_nan) VALUES (?, ?, ?, ?, ?, ?)');
   const latest = stmt(
     db,
-    `INSERT INTO latest_metrics (run_uuid, key, value, timestamp, step, is_nan) VALUES (?, ?, ?, ?, ?, ?)
+    `INSERT INTO latest_metrics (run_uuid, key, value, timestamp, step, is_nan, experiment_id) VALUES (?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT(run_uuid, key) DO UPDATE SET value = excluded.value, timestamp = excluded.timestamp, step = excluded.step, is_nan = excluded.is_nan
      WHERE (excluded.step, excluded.timestamp, excluded.value) > (latest_metrics.step, latest_metrics.timestamp, latest_metrics.value)`,
   );
@@ -215,7 +216,7 @@ function insertMetrics(db: Db, runId: string, metrics: Metric[]): void {
   // One upsert per key and batch: the batch's newest value competes with the stored one.
   for (const m of newest.values()) {
     const [v, nan] = row(m);
-    latest.run(runId, m.key, v, m.timestamp, m.step, nan);
+    latest.run(runId, m.key, v, m.timestamp, m.step, nan, run.experiment_id);
   }
 }
 
@@ -223,11 +224,11 @@ export function logBatch(db: Db, runId: string, req: LogBatchRequest): void {
   checkBatch(req);
   const params = req.params ?? [];
   db.transaction(() => {
-    activeRun(db, runId);
+    const run = activeRun(db, runId);
     paramConflicts(db, runId, params);
     const put = stmt(db, 'INSERT OR IGNORE INTO params (run_uuid, key, value) VALUES (?, ?, ?)');
     for (const p of params) put.run(runId, p.key, p.value);
-    insertMetrics(db, runId, req.metrics ?? []);
+    insertMetrics(db, run, req.metrics ?? []);
     for (const t of req.tags ?? []) putTag(db, runId, t.key, t.value);
   })();
 }
@@ -235,8 +236,7 @@ export function logBatch(db: Db, runId: string, req: LogBatchRequest): void {
 export function logMetric(db: Db, runId: string, m: Metric): void {
   checkMetric(m);
   db.transaction(() => {
-    activeRun(db, runId);
-    insertMetrics(db, runId, [m]);
+    insertMetrics(db, activeRun(db, runId), [m]);
   })();
 }
 
@@ -295,7 +295,9 @@ export function searchRuns(db: Db, req: SearchRunsRequest): Page<Run> {
   const query = { e: experimentIds, f: req.filter ?? '', o: req.order_by ?? [], v: stages };
   const offset = offsetOf(req.page_token, query);
   if (experimentIds.length === 0) return { items: [], next_page_token: null };
-  const c = compileSearch(RUNS_TARGET, filter, order, { mainFirst: scopeIsSmall(db, experimentIds, stages) });
+  // A metric filter drives best through its (key, experiment, value) index; otherwise a small scope should.
+  const mainFirst = !filter.some((c) => c.entity === 'metric') && scopeIsSmall(db, experimentIds, stages);
+  const c = compileSearch(RUNS_TARGET, filter, order, { mainFirst, scope: experimentIds });
   const where = [
     `r.experiment_id IN (${experimentIds.join(',')})`,
     `r.lifecycle_stage IN (${stages.map((s) => `'${s}'`).join(',')})`,

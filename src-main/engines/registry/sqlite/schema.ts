@@ -164,4 +164,16 @@ export const REGISTRY_MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 4,
+    description: 'experiment of each latest metric, so a metric index range stays inside the experiments searched',
+    up: (db) => {
+      // Runs never change experiment, so the copy cannot go stale.
+      db.exec(`
+        ALTER TABLE latest_metrics ADD COLUMN experiment_id INTEGER;
+        UPDATE latest_metrics SET experiment_id = (SELECT experiment_id FROM runs WHERE runs.run_uuid = latest_metrics.run_uuid);
+        CREATE INDEX latest_metrics_by_experiment ON latest_metrics(key, experiment_id, value);
+      `);
+    },
+  },
 ];

@@ -18,6 +18,8 @@ export interface SqlTarget {
   attributes: Readonly<Record<string, string>>;
   numeric: readonly string[];
   tables: Partial<Record<Entity, string>>;
+  /** Child tables that carry the scope column (e.g. latest_metrics.experiment_id), so joins can say so. */
+  scoped?: Partial<Record<Entity, string>>;
   /** Appended after the requested order (tie-breakers), skipped when already ordered by that key. */
   tieBreakers: readonly { key: string; sql: string }[];
 }
@@ -36,6 +38,7 @@ export const RUNS_TARGET: SqlTarget = {
   },
   numeric: ['start_time', 'end_time'],
   tables: { metric: 'latest_metrics', param: 'params', tag: 'tags' },
+  scoped: { metric: 'experiment_id' },
   tieBreakers: [
     { key: 'start_time', sql: 'r.start_time DESC' },
     { key: 'run_id', sql: 'r.run_uuid ASC' },
@@ -107,6 +110,8 @@ class Builder {
   readonly joins: string[] = [];
   /** CROSS JOIN keeps SQLite from reordering: the main table drives the loop. */
   mainFirst = false;
+  /** Ids of the scope (e.g. the experiments searched), repeated on scoped child tables. */
+  scope: readonly number[] | null = null;
   readonly where: string[] = [];
   readonly orderBy: string[] = [];
   readonly params: Record<string, unknown> = {};
@@ -129,8 +134,12 @@ class Builder {
     return table;
   }
 
-  private joinOn(alias: string): string {
-    return this.t.ids.map((c) => `${alias}.${c} = ${this.t.alias}.${c}`).join(' AND ');
+  private joinOn(alias: string, entity?: Entity): string {
+    const on = this.t.ids.map((c) => `${alias}.${c} = ${this.t.alias}.${c}`);
+    const column = entity ? this.t.scoped?.[entity] : undefined;
+    // Said on the child table too, so that its (key, scope, value) index can serve the range.
+    if (column && this.scope) on.push(`${alias}.${column} IN (${this.scope.map((id) => this.param(id)).join(', ')})`);
+    return on.join(' AND ');
   }
 
   private compare(column: string, c: Comparison): string {
@@ -162,7 +171,7 @@ class Builder {
       return;
     }
     const nan = c.entity === 'metric' ? ` AND ${a}.is_nan = 0` : '';
-    this.joins.push(`${this.mainFirst ? 'CROSS JOIN' : 'JOIN'} ${table} ${a} ON ${this.joinOn(a)} AND ${a}.key = ${this.param(c.key)}${nan} AND ${this.compare(`${a}.value`, c)}`);
+    this.joins.push(`${this.mainFirst ? 'CROSS JOIN' : 'JOIN'} ${table} ${a} ON ${this.joinOn(a, c.entity)} AND ${a}.key = ${this.param(c.key)}${nan} AND ${this.compare(`${a}.value`, c)}`);
     this.present.set(`${c.entity}:${c.key}`, a);
   }
 
@@ -181,7 +190,7 @@ class Builder {
     }
     const table = this.table(o.entity);
     const a = `o${this.aliases++}`;
-    this.joins.push(`LEFT JOIN ${table} ${a} ON ${this.joinOn(a)} AND ${a}.key = ${this.param(o.key)}`);
+    this.joins.push(`LEFT JOIN ${table} ${a} ON ${this.joinOn(a, o.entity)} AND ${a}.key = ${this.param(o.key)}`);
     const missing = o.entity === 'metric' ? `CASE WHEN ${a}.value IS NULL THEN 2 WHEN ${a}.is_nan = 1 THEN 1 ELSE 0 END` : `(${a}.value IS NULL)`;
     this.orderBy.push(`${missing} ASC`, `${a}.value ${dir}`);
   }
@@ -198,9 +207,15 @@ class Builder {
  * is far more selective than any filter); otherwise SQLite may start from a (key, value) index, which
  * with a metric order_by also lets it stop early.
  */
-export function compileSearch(target: SqlTarget, filter: readonly Comparison[], order: readonly OrderBy[], opts: { mainFirst?: boolean } = {}): CompiledSearch {
+export function compileSearch(
+  target: SqlTarget,
+  filter: readonly Comparison[],
+  order: readonly OrderBy[],
+  opts: { mainFirst?: boolean; scope?: readonly number[] } = {},
+): CompiledSearch {
   const b = new Builder(target);
   b.mainFirst = opts.mainFirst ?? false;
+  b.scope = opts.scope ?? null;
   for (const c of filter) b.filter(c);
   for (const o of order) b.order(o);
   b.tieBreak(order);
