@@ -13,7 +13,10 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dispatch } from '../../src-main/api/dispatch.js';
 import { startHttpServer, type HttpServer } from '../../src-main/api/http.js';
-import { getRegistry } from '../../src-main/engines/registry/index.js';
+import { getRegistry, openRegistryStore } from '../../src-main/engines/registry/index.js';
+import { MlflowRestStore } from '../../src-main/engines/registry/mlflow-rest/store.js';
+import { DEFAULT_CONFIG_YAML } from '../../src-main/platform/config.js';
+import { openWorkspace } from '../../src-main/platform/workspace.js';
 import { openServices, type Services } from '../../src-main/platform/services.js';
 import { ensureService, isCI } from '../helpers/services.js';
 import { tempWorkspace } from '../helpers/workspace.js';
@@ -262,6 +265,33 @@ describe.skipIf(!python)('the Python mlflow client against taxi-mlops serve', ()
       expect(dup).toMatchObject({ ok: false, error: { code: 'RESOURCE_ALREADY_EXISTS' } });
     } finally {
       off();
+    }
+  });
+
+  it("is reachable from our own MLflow REST store with the profile's token secret, and says so when it is not", async () => {
+    const t = tempWorkspace('taxi-cluster-profile-');
+    const secretEnv = 'TAXI_SECRET_TEST_MLFLOW_TOKEN';
+    try {
+      const yaml = DEFAULT_CONFIG_YAML.replace('active_profile: local', 'active_profile: cluster')
+        .replace('tracking_uri: http://127.0.0.1:5000', `tracking_uri: ${server.url}`)
+        .replace('# token: { secret: mlflow-token }', 'token: { secret: test-mlflow-token }');
+      fs.writeFileSync(path.join(t.dir, 'config.yaml'), yaml);
+      process.env[secretEnv] = TOKEN;
+      const remote = await openRegistryStore(openWorkspace(t.dir));
+      expect(remote.kind).toBe('mlflow');
+      expect((await remote.getModelVersionByAlias(model, 'champion')).run_id).toBe(out.run_id);
+      expect((await remote.getMetricHistory(out.run_id, 'loss')).items.map((m) => m.value)).toEqual([1, 0.5, 0.25, 0.125]);
+      expect(JSON.parse((await remote.downloadArtifact(out.run_id, 'model/weights.json')).toString())).toEqual({ w: [1, 2, 3] });
+
+      const wrong = new MlflowRestStore({ trackingUri: server.url, token: 'not-the-token' });
+      expect(await wrong.getExperiment('0').catch((e: { code: string }) => e.code)).toBe('INVALID_CONFIG');
+      delete process.env[secretEnv];
+      await expect(openRegistryStore(openWorkspace(t.dir))).rejects.toMatchObject({ code: 'INVALID_CONFIG', message: expect.stringContaining('test-mlflow-token') });
+      const down = new MlflowRestStore({ trackingUri: 'http://127.0.0.1:9', timeoutMs: 2000 });
+      await expect(down.getExperiment('0')).rejects.toMatchObject({ code: 'UNAVAILABLE', message: expect.stringContaining('http://127.0.0.1:9') });
+    } finally {
+      delete process.env[secretEnv];
+      t.cleanup();
     }
   });
 });
