@@ -5,7 +5,8 @@ import { ProgressBar } from './ProgressBar';
 import { StatusBadge } from './StatusBadge';
 import { elapsedSeconds, formatDuration, formatInt, formatRate, formatTime } from './format';
 
-function progressLine(job: Job): string {
+/** Percent, amount, rate and ETA of a job in one line. */
+export function progressLine(job: Job): string {
   const p = job.progress;
   const parts: string[] = [];
   const percent = job.status === 'succeeded' ? 100 : p.percent;
@@ -29,7 +30,7 @@ function highlight(key: string, value: unknown): string | null {
 }
 
 /** Short scalar fields of a result, for a one-line summary; the full value stays one click away. */
-function resultHighlights(result: unknown): string {
+export function resultHighlights(result: unknown): string {
   if (result === null || result === undefined) return '';
   if (typeof result !== 'object') return String(result);
   return Object.entries(result as Record<string, unknown>)

@@ -14,10 +14,11 @@ const toneOf: Record<string, Tone> = {
   disconnected: 'bad',
 };
 
-export function StatusBadge({ status, testId }: { status: string; testId?: string }) {
+/** `tone` overrides the colour for statuses outside the shared table; `title` explains the status on hover. */
+export function StatusBadge({ status, testId, tone, title, label }: { status: string; testId?: string; tone?: Tone; title?: string; label?: string }) {
   return (
-    <span className={`badge badge-${toneOf[status] ?? 'muted'}`} data-testid={testId} data-status={status}>
-      {status}
+    <span className={`badge badge-${tone ?? toneOf[status] ?? 'muted'}`} data-testid={testId} data-status={status} title={title}>
+      {label ?? status}
     </span>
   );
 }

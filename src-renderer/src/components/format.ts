@@ -39,3 +39,47 @@ export function elapsedSeconds(fromIso: string | null, toIso: string | null): nu
   const to = toIso ? Date.parse(toIso) : Date.now();
   return Number.isNaN(from) || Number.isNaN(to) ? null : (to - from) / 1000;
 }
+
+const sigFormat = new Intl.NumberFormat('en-US', { maximumSignificantDigits: 4 });
+
+/** Statistics span many magnitudes (a tip rate of 0.16, a trip of 13,000 s): four significant digits reads well for both. */
+export function formatNumber(n: number | null): string {
+  if (n === null || !Number.isFinite(n)) return '—';
+  if (Number.isInteger(n)) return intFormat.format(n);
+  return Math.abs(n) >= 1e6 ? compactFormat.format(n) : sigFormat.format(n);
+}
+
+/**
+ * Trip times are UTC-labelled wall-clock times, so they are shown in UTC whatever the browser's zone;
+ * the suffix keeps them from being read as local.
+ */
+export function formatUtc(iso: string | null, opts: { seconds?: boolean } = {}): string {
+  if (!iso) return '—';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  return `${d.toISOString().slice(0, opts.seconds === false ? 16 : 19).replace('T', ' ')} UTC`;
+}
+
+/** A length of time in its two largest units (3d 4h, 2h 05m, 45s), for ages, TTLs and intervals. */
+export function formatSpan(seconds: number | null): string {
+  if (seconds === null || !Number.isFinite(seconds)) return '—';
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return s % 60 === 0 ? `${s / 60}m` : `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, '0')}s`;
+  if (s < 86_400) return s % 3600 === 0 ? `${s / 3600}h` : `${Math.floor(s / 3600)}h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+  const days = Math.floor(s / 86_400);
+  const hours = Math.floor((s % 86_400) / 3600);
+  return hours === 0 ? `${days}d` : `${days}d ${hours}h`;
+}
+
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let v = bytes / 1024;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i += 1;
+  }
+  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
+}
