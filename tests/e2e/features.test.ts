@@ -187,10 +187,14 @@ describe('features tab', () => {
     await screenshot(page, 'features');
   });
 
-  it('looks up online features: PRESENT for a taxi that drove, NOT_FOUND for one that never did', async () => {
+  it('looks up online features: PRESENT for a taxi that drove, NOT_FOUND for one that never did, OUTSIDE_MAX_AGE for an old one', async () => {
     const taxi = await newestTaxi();
+    // A taxi last seen two days ago: older than taxi_activity's 1d TTL.
+    const old = new Date(Date.now() - 2 * DAY).toISOString();
+    await ok('features.push', { view: 'taxi_activity', rows: [{ taxi_id: 'old-taxi', event_timestamp: old, trips_1h: 1, trips_24h: 5, avg_fare_7d: 14.5, tip_rate_7d: 0.2 }], to: 'online' });
+
     await page.locator(tid('lookup-target')).selectOption('view:taxi_activity');
-    await page.locator(tid('lookup-key-taxi_id')).fill(`${taxi}, no-such-taxi`);
+    await page.locator(tid('lookup-key-taxi_id')).fill(`${taxi}, no-such-taxi, old-taxi`);
     await page.locator(tid('lookup-submit')).click();
     await page.locator(tid('lookup-table')).waitFor();
 
@@ -199,21 +203,25 @@ describe('features tab', () => {
     const features = ['trips_1h', 'trips_24h', 'avg_fare_7d', 'tip_rate_7d'];
     // The server's own answer for the same request is what the UI must show.
     const server = await ok<{ metadata: { feature_names: string[] }; results: { statuses: string[] }[] }>('features.getOnline', {
-      entities: { taxi_id: [taxi, 'no-such-taxi'] },
+      entities: { taxi_id: [taxi, 'no-such-taxi', 'old-taxi'] },
       features: ['taxi_activity:*'],
     });
     const expected = (row: number) => features.map((f) => server.results[server.metadata.feature_names.indexOf(f)]!.statuses[row]);
-    expect(await statusOf(0)).toEqual(expected(0));
-    expect(await statusOf(1)).toEqual(expected(1));
-    expect(await statusOf(1)).toEqual(features.map(() => 'NOT_FOUND'));
-    expect(await statusOf(0)).toContain('PRESENT');
+    for (const row of [0, 1, 2]) expect(await statusOf(row)).toEqual(expected(row));
     expect(await cells.and(page.locator('[data-row="0"][data-feature="trips_24h"]')).getAttribute('data-status')).toBe('PRESENT');
-    // Each status is a coloured badge; counts sum up per status.
-    expect(await page.locator(`${tid('lookup-table')} [data-status="NOT_FOUND"] ${tid('value-status')}`).first().getAttribute('class')).toContain('badge-bad');
-    expect(await page.locator(`${tid('lookup-table')} [data-status="PRESENT"] ${tid('value-status')}`).first().getAttribute('class')).toContain('badge-ok');
+    expect(await statusOf(1)).toEqual(features.map(() => 'NOT_FOUND'));
+    expect(await statusOf(2)).toEqual(features.map(() => 'OUTSIDE_MAX_AGE'));
+    // Each status is a coloured badge, counted above the table.
+    const badge = (status: string) => page.locator(`${tid('lookup-table')} [data-status="${status}"] ${tid('value-status')}`).first().getAttribute('class');
+    expect(await badge('PRESENT')).toContain('badge-ok');
+    expect(await badge('NOT_FOUND')).toContain('badge-bad');
+    expect(await badge('OUTSIDE_MAX_AGE')).toContain('badge-warn');
     expect(await page.locator(tid('lookup-count-NOT_FOUND')).getAttribute('data-count')).toBe('4');
+    expect(await page.locator(tid('lookup-count-OUTSIDE_MAX_AGE')).getAttribute('data-count')).toBe('4');
     expect(await page.locator(tid('lookup-entity-0')).textContent()).toBe(taxi);
+    // Event times in UTC, whatever the browser's zone.
     expect(await cells.and(page.locator('[data-row="0"][data-feature="trips_24h"]')).textContent()).toMatch(/\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC/);
+    expect(await cells.and(page.locator('[data-row="2"][data-feature="trips_24h"]')).textContent()).toContain(`${old.slice(0, 19).replace('T', ' ')} UTC`);
     await page.locator(tid('lookup-card')).screenshot({ path: path.resolve(import.meta.dirname, '../output/screenshots/features-lookup.png') });
   });
 
@@ -230,6 +238,29 @@ describe('features tab', () => {
     await page.locator(tid('lookup-submit')).click();
     await expect.poll(() => page.locator(tid('lookup-entity-0')).textContent()).toBe('8');
     expect(await page.locator(tid('lookup-entity-1')).count()).toBe(0);
+  });
+
+  it('marks a view stale when offline rows pass its watermark, and Materialize incremental catches it up', { timeout: 120_000 }, async () => {
+    // A pushed offline row newer than the watermark: the online store is now behind.
+    const ahead = new Date(Date.now() + 10 * 60_000).toISOString();
+    await ok('features.push', { view: 'taxi_activity', rows: [{ taxi_id: 'late-taxi', event_timestamp: ahead, trips_1h: 1, trips_24h: 1, avg_fare_7d: 9, tip_rate_7d: 0 }], to: 'offline' });
+    await page.locator(tid('views-refresh')).click();
+    const freshness = page.locator(`${tid('view-row-taxi_activity')} ${tid('view-freshness')}`);
+    await expect.poll(() => freshness.getAttribute('data-status'), { timeout: 15_000 }).toBe('stale');
+    expect(await freshness.getAttribute('title')).toContain('Watermark is');
+    expect(await freshness.getAttribute('title')).toContain('run Materialize incremental');
+    expect(await page.locator(`${tid('view-row-trip_features')} ${tid('view-freshness')}`).getAttribute('data-status')).toBe('fresh');
+    await page.locator(tid('views-card')).screenshot({ path: path.resolve(import.meta.dirname, '../output/screenshots/features-stale.png') });
+
+    await page.locator(tid('pipeline-mode-incremental')).click();
+    expect(await page.locator(tid('incremental-watermarks')).textContent()).toContain('taxi_activity');
+    await page.locator(tid('incremental-end')).fill(`${new Date(Date.now() + 15 * 60_000).toISOString().slice(0, 16)}Z`);
+    for (const v of ['trip_features', 'area_demand']) await page.locator(tid(`incremental-view-${v}`)).uncheck();
+    await page.locator(tid('incremental-submit')).click();
+    const job = await finishedPipelineJob('features.materialize_incremental');
+    expect((job.input as { views?: string[] }).views).toEqual(['taxi_activity']);
+    expect((job.result as { views: { view: string; rows: number }[] }).views.map((v) => v.view)).toEqual(['taxi_activity']);
+    await expect.poll(() => freshness.getAttribute('data-status'), { timeout: 15_000 }).toBe('fresh');
   });
 
   it("opens a feature's histogram and a string feature's top values, each with a deep link", async () => {

@@ -4,7 +4,7 @@ import { StatusBadge } from '../../components/StatusBadge';
 import { LoadingRow, Spinner } from '../../components/Spinner';
 import { formatInt, formatSpan, formatUtc } from '../../components/format';
 import { useFeaturesStore, type FeatureView, type ViewStats } from '../../stores/features';
-import { freshnessLabel, freshnessOf } from './freshness';
+import { ageLabel, freshnessLabel, freshnessOf } from './freshness';
 import { featureHref, selectFeaturePath } from './path';
 
 function ViewRow({ view, stats, selected, now }: { view: FeatureView; stats: ViewStats | undefined; selected: boolean; now: number }) {
@@ -35,7 +35,7 @@ function ViewRow({ view, stats, selected, now }: { view: FeatureView; stats: Vie
         {stats?.newest_event ? (
           <>
             {formatUtc(stats.newest_event, { seconds: false })}
-            <div className="cell-sub">{formatSpan(fresh?.ageSeconds ?? null)} ago</div>
+            <div className="cell-sub">{ageLabel(fresh?.ageSeconds ?? null)}</div>
           </>
         ) : (
           <span className="muted">—</span>

@@ -12,7 +12,7 @@ export type FreshnessState = 'empty' | 'unmaterialized' | 'stale' | 'fresh';
 export interface Freshness {
   state: FreshnessState;
   tone: Tone;
-  /** Seconds between now and the newest event; null without rows. */
+  /** Seconds between now and the newest event (negative when it lies ahead of now); null without rows. */
   ageSeconds: number | null;
   /** Why the state is what it is, each with what to do next. */
   reasons: string[];
@@ -24,11 +24,15 @@ const labelOf: Record<FreshnessState, string> = { empty: 'empty', unmaterialized
 
 export const freshnessLabel = (s: FreshnessState): string => labelOf[s];
 
+/** Clocks and pushed rows can put an event after now; say so rather than show "0s ago". */
+export const ageLabel = (ageSeconds: number | null): string =>
+  ageSeconds === null ? '—' : ageSeconds < 0 ? `${formatSpan(-ageSeconds)} ahead of now` : `${formatSpan(ageSeconds)} ago`;
+
 export function freshnessOf(v: ViewStats, nowMs: number): Freshness {
   if (v.rows === 0 || !v.newest_event) {
     return { state: 'empty', tone: toneOf.empty, ageSeconds: null, reasons: ['No feature rows yet — run Transform.'] };
   }
-  const ageSeconds = Math.max(0, (nowMs - Date.parse(v.newest_event)) / 1000);
+  const ageSeconds = (nowMs - Date.parse(v.newest_event)) / 1000;
   const reasons: string[] = [];
   if (ageSeconds > v.ttl_seconds) {
     reasons.push(
@@ -43,6 +47,6 @@ export function freshnessOf(v: ViewStats, nowMs: number): Freshness {
     reasons.push(`Watermark is ${formatSpan(v.watermark_lag_seconds)} behind the newest event — run Materialize incremental.`);
   }
   const state: FreshnessState = reasons.length > 0 ? 'stale' : 'fresh';
-  if (state === 'fresh') reasons.push(`Newest event ${formatSpan(ageSeconds)} old, within the ${formatSpan(v.ttl_seconds)} TTL; materialized up to it.`);
+  if (state === 'fresh') reasons.push(`Newest event ${ageLabel(ageSeconds)}, within the ${formatSpan(v.ttl_seconds)} TTL; materialized up to it.`);
   return { state, tone: toneOf[state], ageSeconds, reasons };
 }
