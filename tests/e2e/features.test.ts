@@ -184,7 +184,7 @@ describe('features tab', () => {
     // Trips up to a minute ago, materialized past now: within the TTL and caught up.
     await expect.poll(() => page.locator(`${tid('view-row-trip_features')} ${tid('view-freshness')}`).getAttribute('data-status'), { timeout: 15_000 }).toBe('fresh');
     await page.locator(`${tid('feature-histogram')}[data-ready="true"] svg`).waitFor();
-    await screenshot(page, 'features');
+    await screenshot(page, 'features-materialized');
   });
 
   it('looks up online features: PRESENT for a taxi that drove, NOT_FOUND for one that never did, OUTSIDE_MAX_AGE for an old one', async () => {
