@@ -83,7 +83,7 @@ async function dropPrefix(client: Redis | Cluster, prefix: string): Promise<numb
     do {
       const [next, keys] = await node.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
       cursor = next;
-      for (const k of keys) n += await node.del(k);
+      if (keys.length) n += await Promise.all(keys.map((k) => node.del(k))).then((d) => d.reduce((a, b) => a + b, 0));
     } while (cursor !== '0');
   }
   return n;
@@ -122,7 +122,7 @@ function redisBackend(name: string, url: string | null, mode: RedisProfile['mode
           do {
             const [next, keys] = await node.scan(cursor, 'MATCH', `${prefix}${joinKey}:*`, 'COUNT', 1000);
             cursor = next;
-            for (const k of keys) n += await node.hexists(k, view);
+            n += (await Promise.all(keys.map((k) => node.hexists(k, view)))).reduce((a, b) => a + b, 0);
           } while (cursor !== '0');
         }
         return n;
@@ -510,6 +510,34 @@ describe.each(BACKENDS.filter((b) => b.available))('online store: $name', (backe
     expect((await store.read(onlineViewOf(byBool), ['false', 'true'], ['trips_1h'])).map((g) => g?.values[0] ?? null)).toEqual([3, 4]);
   });
 
+  it('reads a large view in several slices, each entity once and in full', { timeout: 120_000 }, async () => {
+    const trips = viewOf(ws, 'trip_features');
+    const n = 70_000; // more than one block query (65,536 rows)
+    const exprs: Record<string, string> = {
+      trip_id: `'t-' || lpad(CAST(i AS VARCHAR), 6, '0')`,
+      event_timestamp: `TIMESTAMP '2016-06-01' + to_seconds(i)`,
+      created_timestamp: `TIMESTAMP '2016-07-01'`,
+      trip_seconds: 'i',
+      company: `'c' || CAST(i % 7 AS VARCHAR)`,
+    };
+    const select = viewColumnsOf(trips).map((c) => `CAST(${exprs[c.name] ?? 'NULL'} AS ${c.sql}) AS ${sqlIdent(c.name)}`);
+    const engine = await openEngineDb(ws, { threads: 1 });
+    try {
+      const dir = partitionDirOf(ws, 'trip_features', '2016-06-01');
+      fs.mkdirSync(dir, { recursive: true });
+      // One day holds 86,400 seconds: every row lands in the 2016-06-01 partition.
+      await runSql(engine.conn, `COPY (SELECT ${select.join(', ')} FROM range(${n}) r(i)) TO ${sqlString(path.join(dir, 'big.parquet'))} (FORMAT parquet)`);
+    } finally {
+      engine.close();
+    }
+    const r = await materialize({ start: '2016-06-01', end: '2016-06-02', views: ['trip_features'] }, ctxOf(ws), { store, appDb: db });
+    expect(r.views[0]).toMatchObject({ rows: n, written: n });
+    expect(await backend.count(ws, prefix, 'trip_features', 'trip_id')).toBe(n);
+    const keys = [0, 1, 2047, 2048, 65_535, 65_536, 65_537, n - 1].map((i) => `t-${String(i).padStart(6, '0')}`);
+    const got = await store.read(onlineViewOf(trips), keys, ['trip_seconds', 'company']);
+    expect(got.map((g) => g!.values)).toEqual([0, 1, 2047, 2048, 65_535, 65_536, 65_537, n - 1].map((i) => [i, `c${i % 7}`]));
+  });
+
   it('a run that fails halfway keeps the watermark and records the failure; the retry completes it without duplicates', async () => {
     const trips = viewOf(ws, 'trip_features');
     const rows: OfflineRow[] = Array.from({ length: 50 }, (_, i) => ({
@@ -773,6 +801,10 @@ describe.skipIf(!redis)('redis online store: failures, password, key TTL', () =>
         // A fresh server (no persistence): the write goes through and reads back.
         expect(await store.write(VIEW, [row('k', 2, 2, [4, 5, 6])])).toMatchObject({ written: 1 });
         expect((await store.read(VIEW, ['k'], ['a']))[0]!.values).toEqual([4]);
+        // The feature list went with the rows, so another client can decode them.
+        const other = await openRedisOnlineStore(redisProfile(`redis://127.0.0.1:${port}`, 'standalone'), { keyPrefix: prefix });
+        expect((await other.read(VIEW, ['k'], ['c']))[0]!.values).toEqual([6]);
+        await other.close();
       } finally {
         await store.close();
       }
@@ -852,7 +884,7 @@ describe('materialization as a job', () => {
       expect(job.title).toBe('Materialize area_demand 2016-01-01T00:00 → 2016-01-02T00:00');
       const done = await s.jobs.wait(job.id);
       expect(done.status).toBe('succeeded');
-      expect(done.progress).toMatchObject({ done: 2, total: 2, unit: 'rows' });
+      expect(done.progress).toMatchObject({ done: 2, total: 2, unit: 'rows', percent: 100 });
       expect(done.result).toMatchObject({ mode: 'materialize', rows: 2, views: [{ view: 'area_demand', status: 'succeeded' }] });
       expect(listMaterializationRuns(s.appDb)[0]).toMatchObject({ view: 'area_demand', status: 'succeeded', rows: 2 });
       const inc = await s.jobs.wait(s.jobs.start('features.materialize_incremental', { end: '2016-01-02', views: ['area_demand'] }).id);

@@ -7,32 +7,14 @@
  * watermark, so the history and the watermark never disagree; a failed or cancelled run leaves the
  * watermark where it was.
  */
+import type { z } from 'zod';
 import type { Db } from '../../platform/db/sqlite.js';
+import type { MaterializationRunSchema, ViewWatermarkSchema } from './online-schemas.js';
 
-export type MaterializationMode = 'materialize' | 'incremental';
-export type RunStatus = 'running' | 'succeeded' | 'failed' | 'cancelled';
-
-export interface MaterializationRun {
-  id: number;
-  batch_id: string;
-  mode: MaterializationMode;
-  view: string;
-  start: string;
-  end: string;
-  rows: number;
-  written: number;
-  status: RunStatus;
-  error: { code: string; message: string } | null;
-  started_at: string;
-  finished_at: string | null;
-}
-
-export interface ViewWatermark {
-  view: string;
-  watermark: string;
-  watermark_ms: number;
-  updated_at: string;
-}
+export type MaterializationRun = z.infer<typeof MaterializationRunSchema>;
+export type ViewWatermark = z.infer<typeof ViewWatermarkSchema>;
+export type MaterializationMode = MaterializationRun['mode'];
+export type RunStatus = MaterializationRun['status'];
 
 interface RunRow {
   id: number;

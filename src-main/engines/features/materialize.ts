@@ -13,7 +13,7 @@ import { randomUUID } from 'node:crypto';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { APP_MIGRATIONS } from '../../platform/db/app-schema.js';
 import { openDatabase, type Db } from '../../platform/db/sqlite.js';
-import { openEngineDb, queryOne, runMonitored, sqlIdent, toNumber } from '../../platform/duckdb.js';
+import { openEngineDb, queryOne, runMonitored, sqlIdent, toNumber, type EngineDb } from '../../platform/duckdb.js';
 import { AppError, cancelled, errorShape } from '../../platform/errors.js';
 import type { JobContext } from '../../platform/jobs/context.js';
 import type { Workspace } from '../../platform/workspace.js';
@@ -112,7 +112,8 @@ async function stageLatest(conn: DuckDBConnection, ws: Workspace, r: Range, tabl
   const jk = sqlIdent(r.view.entity.join_key);
   const ev = sqlIdent(EVENT_TIMESTAMP);
   const cr = sqlIdent(CREATED_TIMESTAMP);
-  const sql = `CREATE OR REPLACE TEMP TABLE ${sqlIdent(table)} AS
+  // A plain table of the in-memory database, so that the second connection can read it too.
+  const sql = `CREATE OR REPLACE TABLE ${sqlIdent(table)} AS
     SELECT ${keySql(r.view)} AS k, CAST(epoch_ms(${ev}) AS DOUBLE) AS ev, CAST(epoch_ms(coalesce(${cr}, ${ev})) AS DOUBLE) AS cr,
       ${valuesSql(r.view)} AS v
     FROM ${viewRelationSql(ws, r.view, { dates })}
@@ -130,44 +131,67 @@ async function stageLatest(conn: DuckDBConnection, ws: Workspace, r: Range, tabl
 
 /** Rows per text block: one string crosses from DuckDB to JS per block instead of two per row. */
 const BLOCK_ROWS = 2048;
+/** Rows per block query; the next query runs on the other connection while this one is written. */
+const QUERY_ROWS = 32 * BLOCK_ROWS;
+
+function blockQuerySql(table: string, from: number): string {
+  const line = `k || chr(9) || CAST(CAST(ev AS BIGINT) AS VARCHAR) || chr(9) || CAST(CAST(cr AS BIGINT) AS VARCHAR) || chr(9) || v`;
+  return `SELECT rowid // ${BLOCK_ROWS} AS g, string_agg(${line}, chr(10) ORDER BY rowid) AS b FROM ${sqlIdent(table)}
+    WHERE rowid >= ${from} AND rowid < ${from + QUERY_ROWS} GROUP BY g ORDER BY g`;
+}
+
+/** Rows out of one block of "key TAB event TAB created TAB values" lines. */
+function* rowsOfBlock(text: string): Generator<OnlineRow> {
+  let at = 0;
+  while (at < text.length) {
+    let end = text.indexOf('\n', at);
+    if (end < 0) end = text.length;
+    const t1 = text.indexOf('\t', at);
+    const t2 = text.indexOf('\t', t1 + 1);
+    const t3 = text.indexOf('\t', t2 + 1);
+    yield { key: text.slice(at, t1), event_ts: Number(text.slice(t1 + 1, t2)), created_ts: Number(text.slice(t2 + 1, t3)), values: text.slice(t3 + 1, end) };
+    at = end + 1;
+  }
+}
 
 /**
- * Batches of online rows from a staged table, as text blocks of "key TAB event TAB created TAB values"
- * lines. Fetching a string out of DuckDB costs a native call, so this is several times cheaper than
- * reading row by row; the values JSON never holds a raw tab or newline, and keys that do are staged for
- * `rowBatches` instead.
+ * Batches of online rows from a staged table, as text blocks of lines. Fetching a string out of DuckDB
+ * costs a native call, so this is several times cheaper than reading row by row (the values JSON never
+ * holds a raw tab or newline; keys that do go through `rowBatches`). The table is read a slice at a
+ * time, and the two connections take turns, so DuckDB builds the next slice's blocks while this one's
+ * rows are written.
  */
-async function* blockBatches(conn: DuckDBConnection, table: string, size: number): AsyncGenerator<OnlineRow[]> {
-  const line = `k || chr(9) || CAST(CAST(ev AS BIGINT) AS VARCHAR) || chr(9) || CAST(CAST(cr AS BIGINT) AS VARCHAR) || chr(9) || v`;
-  const result = await conn.stream(
-    `SELECT rowid // ${BLOCK_ROWS} AS g, string_agg(${line}, chr(10) ORDER BY rowid) AS b FROM ${sqlIdent(table)} GROUP BY g ORDER BY g`,
-  );
-  let next = result.fetchChunk();
+async function* blockBatches(conns: readonly [DuckDBConnection, DuckDBConnection], staged: Staged, size: number): AsyncGenerator<OnlineRow[]> {
+  const conn = (i: number): DuckDBConnection => conns[i % 2]!;
+  const query = (i: number) => conn(i).stream(blockQuerySql(staged.table, i * QUERY_ROWS));
+  let pending: { slice: number; result: ReturnType<typeof query> } | null = staged.rows > 0 ? { slice: 0, result: query(0) } : null;
   let batch: OnlineRow[] = [];
-  for (;;) {
-    const chunk = await next;
-    if (!chunk || chunk.rowCount === 0) break;
-    next = result.fetchChunk();
-    const blocks = chunk.getColumnVector(1);
-    for (let b = 0; b < chunk.rowCount; b++) {
-      const text = blocks.getItem(b) as string;
-      let at = 0;
-      while (at < text.length) {
-        let end = text.indexOf('\n', at);
-        if (end < 0) end = text.length;
-        const t1 = text.indexOf('\t', at);
-        const t2 = text.indexOf('\t', t1 + 1);
-        const t3 = text.indexOf('\t', t2 + 1);
-        batch.push({ key: text.slice(at, t1), event_ts: Number(text.slice(t1 + 1, t2)), created_ts: Number(text.slice(t2 + 1, t3)), values: text.slice(t3 + 1, end) });
-        at = end + 1;
-        if (batch.length === size) {
-          yield batch;
-          batch = [];
+  try {
+    for (let i = 0; pending; i++) {
+      const result = await pending.result;
+      pending = (i + 1) * QUERY_ROWS < staged.rows ? { slice: i + 1, result: query(i + 1) } : null;
+      pending?.result.catch(() => undefined);
+      for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
+        const blocks = chunk.getColumnVector(1);
+        for (let b = 0; b < chunk.rowCount; b++) {
+          for (const row of rowsOfBlock(blocks.getItem(b) as string)) {
+            batch.push(row);
+            if (batch.length === size) {
+              yield batch;
+              batch = [];
+            }
+          }
         }
       }
     }
+    if (batch.length > 0) yield batch;
+  } finally {
+    // A query still running when the writing stopped early: end it before the engine closes.
+    if (pending) {
+      conn(pending.slice).interrupt();
+      await pending.result.catch(() => undefined);
+    }
   }
-  if (batch.length > 0) yield batch;
 }
 
 /** Batches of online rows read row by row (keys that are doubles, or text with tabs or newlines). */
@@ -208,7 +232,7 @@ interface ViewProgress {
 
 /** Streams a staged table to the store; `done` counts what was written, also when this throws. */
 async function writeStaged(
-  conn: DuckDBConnection,
+  conns: readonly [DuckDBConnection, DuckDBConnection],
   store: OnlineStore,
   r: Range,
   staged: Staged,
@@ -223,7 +247,7 @@ async function writeStaged(
     done.written += w.written;
     onBatch(w.rows);
   };
-  const batches = staged.blocks ? blockBatches(conn, staged.table, batchRows) : rowBatches(conn, staged.table, r.view, batchRows);
+  const batches = staged.blocks ? blockBatches(conns, staged, batchRows) : rowBatches(conns[0], staged.table, r.view, batchRows);
   let inflight: Promise<OnlineWriteResult> | null = null;
   try {
     for await (const rows of batches) {
@@ -253,7 +277,7 @@ function outcomeOf(e: unknown, done: ViewProgress): RunOutcome {
 
 /** Stages then writes every view in turn, closing each one's run; on a failure the others are closed as not run. */
 async function writeAll(
-  engine: DuckDBConnection,
+  engine: EngineDb,
   store: OnlineStore,
   todo: Range[],
   runs: number[],
@@ -266,16 +290,17 @@ async function writeAll(
   const finished = new Set<number>();
   let at = 0;
   let done: ViewProgress = { rows: 0, written: 0 };
+  const conns = [engine.conn, await engine.instance.connect()] as const;
   try {
     const staged: Staged[] = [];
-    for (at = 0; at < todo.length; at++) staged.push(await stageLatest(engine, ctx.workspace, todo[at]!, `latest_${at}`, ctx.signal));
+    for (at = 0; at < todo.length; at++) staged.push(await stageLatest(engine.conn, ctx.workspace, todo[at]!, `latest_${at}`, ctx.signal));
     const total = staged.reduce((n, st) => n + st.rows, 0);
     let doneAll = 0;
     ctx.progress({ done: 0, total, unit: 'rows', message: 'writing to the online store' });
     for (at = 0; at < todo.length; at++) {
       const r = todo[at]!;
       done = { rows: 0, written: 0 };
-      await writeStaged(engine, store, r, staged[at]!, ctx.signal, deps.batchRows ?? 20_000, done, (n) => {
+      await writeStaged(conns, store, r, staged[at]!, ctx.signal, deps.batchRows ?? 20_000, done, (n) => {
         doneAll += n;
         ctx.progress({ done: doneAll, total, unit: 'rows', message: r.view.name });
       });
@@ -297,6 +322,8 @@ async function writeAll(
     });
     ctx.log.error({ batch: batchId, view: failedView, err }, 'materialization failed');
     throw e;
+  } finally {
+    conns[1].closeSync();
   }
 }
 
@@ -324,7 +351,7 @@ async function run(plan: Range[], mode: MaterializationMode, ctx: JobContext, de
     ctx.log.info({ batch: batchId, mode, store: store.target, views: todo.map((r) => ({ view: r.view.name, start: iso(r.start), end: iso(r.end) })) }, 'materialization started');
     let written: MaterializeResult['views'];
     try {
-      written = todo.length > 0 ? await writeAll(engine.conn, store, todo, runs, db, ctx, deps, batchId) : [];
+      written = todo.length > 0 ? await writeAll(engine, store, todo, runs, db, ctx, deps, batchId) : [];
     } finally {
       engine.close();
       if (!deps.store) await store.close();

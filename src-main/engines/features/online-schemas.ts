@@ -166,3 +166,8 @@ export const ViewWatermarkSchema = z.object({
   watermark_ms: z.number(),
   updated_at: z.string(),
 });
+
+export const MaterializationRunsInputSchema = z
+  .object({ view: z.string().min(1).optional(), limit: z.number().int().min(1).max(1000).default(50) })
+  .strict()
+  .default({ limit: 50 });

@@ -137,11 +137,15 @@ class RedisOnlineStore implements OnlineStore {
     }
   }
 
+  /**
+   * Records the feature list rows are written with. Sent with every write (one small command among the
+   * batch's script calls) rather than once per process: a Redis that restarted empty, or a view deleted
+   * by another process, gets it back with the rows that need it.
+   */
   private async rememberSchema(view: string, id: number, features: readonly string[]): Promise<void> {
+    await this.client.hsetnx(this.schemaKey(view), String(id), JSON.stringify(features));
     let byId = this.schemas.get(view);
     if (!byId) this.schemas.set(view, (byId = new Map()));
-    if (byId.has(id)) return;
-    await this.client.hsetnx(this.schemaKey(view), String(id), JSON.stringify(features));
     byId.set(id, [...features]);
   }
 
@@ -194,7 +198,8 @@ class RedisOnlineStore implements OnlineStore {
     const schemaId = schemaIdOf(view.features);
     const send = (this.client as unknown as { taxiOnlineWrite: WriteCommand }).taxiOnlineWrite.bind(this.client);
     return this.call(`writing ${rows.length} rows of view ${view.name}`, async () => {
-      await this.rememberSchema(view.name, schemaId, view.features);
+      // Queued first on the same connection, so the feature list is stored before rows that use it.
+      const schema = this.rememberSchema(view.name, schemaId, view.features);
       const calls: Promise<number>[] = [];
       for (const group of this.groups(view, rows)) {
         for (let i = 0; i < group.length; i += ROWS_PER_CALL) {
@@ -204,8 +209,8 @@ class RedisOnlineStore implements OnlineStore {
         }
       }
       // Every call is awaited even when one fails, so no write is still in flight when this returns.
-      const settled = await Promise.allSettled(calls);
-      const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+      const [schemaDone, ...settled] = await Promise.allSettled([schema, ...calls]);
+      const failed = [schemaDone!, ...settled].find((s): s is PromiseRejectedResult => s.status === 'rejected');
       if (failed) throw failed.reason;
       const written = settled.reduce((n, s) => n + Number((s as PromiseFulfilledResult<number>).value), 0);
       return { rows: rows.length, written, kept_newer: rows.length - written };

@@ -80,11 +80,11 @@ class SqliteOnlineStore implements OnlineStore {
     if (this.closed) throw new AppError('UNAVAILABLE', `the online store at ${this.target} is closed`, { target: this.target });
   }
 
+  /** Records the feature list rows are written with; every write does, in case another process deleted the view. */
   private remember(view: string, id: number, features: readonly string[]): void {
+    this.schemaInsert.run(view, id, JSON.stringify(features));
     let byId = this.schemas.get(view);
     if (!byId) this.schemas.set(view, (byId = new Map()));
-    if (byId.has(id)) return;
-    this.schemaInsert.run(view, id, JSON.stringify(features));
     byId.set(id, [...features]);
   }
 
