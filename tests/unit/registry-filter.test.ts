@@ -139,6 +139,20 @@ describe('filter → SQL', () => {
     expect(d.orderBy).not.toContain('r.start_time DESC');
   });
 
+  it('lets a named metric drive: its join opens the FROM clause and other value indexes are hidden', () => {
+    const c = compileSearch(RUNS_TARGET, parseFilter("params.model = 'mlp' and metrics.rmse < 3", 'runs'), parseOrderBy(['metrics.rmse DESC'], 'runs'), {
+      driver: 'rmse',
+      scope: [4, 5],
+    });
+    expect(c.from).toBe('latest_metrics f1 CROSS JOIN runs r');
+    expect(c.joins).toEqual([expect.stringMatching(/^JOIN params f0 ON .* \+f0\.value = @p\d+$/)]);
+    expect(c.where).toEqual(expect.arrayContaining([expect.stringMatching(/^f1\.run_uuid = r\.run_uuid AND f1\.experiment_id IN \(@p\d+, @p\d+\)$/), 'f1.is_nan = 0']));
+    expect(c.orderBy[0]).toBe('f1.value DESC');
+    const plain = compileSearch(RUNS_TARGET, parseFilter("params.model = 'mlp'", 'runs'), [], { mainFirst: true });
+    expect(plain.from).toBe('runs r');
+    expect(plain.joins[0]).toMatch(/^CROSS JOIN params f0 ON .* f0\.value = @p1$/);
+  });
+
   it("turns MLflow's case-sensitive LIKE into GLOB", () => {
     expect(likeToGlob('fa%')).toBe('fa*');
     expect(likeToGlob('a_c')).toBe('a?c');

@@ -348,28 +348,53 @@ describe.each(backends)('registry store: $name', (backend) => {
       expect(await codeOf(store.searchRuns({ experiment_ids: [exp], order_by: ['metrics.rmse SIDEWAYS'] }))).toBe('INVALID_PARAMETER_VALUE');
     });
 
-    it.runIf(isSqlite)('answers the same whether the experiment or a filter index drives the search', async () => {
-      // Over 1,000 runs holding most of the registry, SQLite starts from the metric index; smaller scopes walk the runs.
+    it.runIf(isSqlite)('answers the same whichever way it searches: scope first, filter index first, or class by class', async () => {
+      // Over 1,000 runs holding most of the registry, SQLite starts from the metric index; smaller scopes
+      // walk the runs; ordering by a key nobody filters on reads runs with a value, then NaN, then none.
       const big = await store.createExperiment({ name: `plans-${u}` });
-      const rows = Array.from({ length: 1200 }, (_, i) => ({ name: `p${i}`, rmse: (i * 7919) % 997 / 100, model: i % 3 === 0 ? 'mlp' : 'gbm', start: 1_700_000_000_000 + i }));
+      const rows = Array.from({ length: 1200 }, (_, i) => ({
+        name: `p${i}`,
+        rmse: i % 50 === 7 ? null : i % 50 === 9 ? NaN : ((i * 7919) % 997) / 100,
+        model: i % 3 === 0 ? 'mlp' : i % 3 === 1 ? 'gbm' : null,
+        start: 1_700_000_000_000 + i,
+      }));
       for (const r of rows) {
         const run = await store.createRun({ experiment_id: big, run_name: r.name, start_time: r.start });
-        await store.logBatch(run.info.run_id, { metrics: [metric('rmse', r.rmse, 0)], params: [{ key: 'model', value: r.model }] });
+        await store.logBatch(run.info.run_id, {
+          metrics: r.rmse === null ? [] : [metric('rmse', r.rmse, 0)],
+          params: r.model === null ? [] : [{ key: 'model', value: r.model }],
+        });
       }
-      const expected = rows
-        .filter((r) => r.rmse < 4 && r.model === 'mlp')
-        .sort((a, b) => a.rmse - b.rmse || b.start - a.start)
-        .map((r) => r.name);
-      const got: string[] = [];
-      let token: string | undefined;
-      do {
-        const p = await store.searchRuns({ experiment_ids: [big], filter: "metrics.rmse < 4 and params.model = 'mlp'", order_by: ['metrics.rmse ASC'], max_results: 37, ...(token ? { page_token: token } : {}) });
-        got.push(...names(p.items));
-        token = p.next_page_token ?? undefined;
-      } while (token);
-      expect(got).toEqual(expected);
+      const all = async (filter: string, order_by: string[], pageSize: number): Promise<string[]> => {
+        const got: string[] = [];
+        let token: string | undefined;
+        do {
+          const p = await store.searchRuns({ experiment_ids: [big], filter, order_by, max_results: pageSize, ...(token ? { page_token: token } : {}) });
+          got.push(...names(p.items));
+          token = p.next_page_token ?? undefined;
+        } while (token);
+        return got;
+      };
+      type R = (typeof rows)[number];
+      const newest = (a: R, b: R): number => b.start - a.start;
+      const cls = (r: R): number => (r.rmse === null ? 2 : Number.isNaN(r.rmse) ? 1 : 0);
+
+      const filtered = rows.filter((r) => r.rmse !== null && r.rmse < 4 && r.model === 'mlp').sort((a, b) => a.rmse! - b.rmse! || newest(a, b));
+      expect(await all("metrics.rmse < 4 and params.model = 'mlp'", ['metrics.rmse ASC'], 37)).toEqual(filtered.map((r) => r.name));
+
+      const byMetricDesc = [...rows].sort((a, b) => cls(a) - cls(b) || (cls(a) === 0 ? b.rmse! - a.rmse! : 0) || newest(a, b));
+      expect(await all('', ['metrics.rmse DESC'], 97)).toEqual(byMetricDesc.map((r) => r.name));
+      // A page that starts beyond the runs with a value, and the one after it.
+      const deep = await store.searchRuns({ experiment_ids: [big], order_by: ['metrics.rmse DESC'], max_results: 50, page_token: (await store.searchRuns({ experiment_ids: [big], order_by: ['metrics.rmse DESC'], max_results: 1160 })).next_page_token! });
+      expect(names(deep.items)).toEqual(byMetricDesc.slice(1160).map((r) => r.name));
+
+      const byModel = rows
+        .filter((r) => r.rmse !== null && !Number.isNaN(r.rmse) && r.rmse > 8)
+        .sort((a, b) => (a.model === null ? 1 : 0) - (b.model === null ? 1 : 0) || (a.model ?? '').localeCompare(b.model ?? '') || newest(a, b));
+      expect(await all('metrics.rmse > 8', ['params.model ASC'], 13)).toEqual(byModel.map((r) => r.name));
       // The small experiment of the suite is now under 10% of the registry: the runs drive, same kind of answer.
       expect(await search('metrics.rmse < 5', ['metrics.rmse ASC'])).toEqual(['mlp-good', 'linear-good']);
+      expect(await search('', ['metrics.`f1 score` DESC'])).toEqual(['mlp-good', 'linear-good', 'mlp-bad', 'no-metric', 'linear-bad']);
     });
 
     it.runIf(isSqlite)('points at the position of the problem in a bad filter', async () => {

@@ -116,7 +116,7 @@ export function searchExperiments(db: Db, req: SearchExperimentsRequest): Page<E
   const offset = offsetOf(req.page_token, query);
   const c = compileSearch(EXPERIMENTS_TARGET, filter, order);
   const where = [`e.lifecycle_stage IN (${stages.map((s) => `'${s}'`).join(',')})`, ...c.where];
-  const rows = stmt(db, `SELECT e.* FROM experiments e ${c.joins.join(' ')} WHERE ${where.join(' AND ')} ORDER BY ${c.orderBy.join(', ')} LIMIT @limit OFFSET @offset`)
+  const rows = stmt(db, `SELECT e.* FROM ${c.from} ${c.joins.join(' ')} WHERE ${where.join(' AND ')} ORDER BY ${c.orderBy.join(', ')} LIMIT @limit OFFSET @offset`)
     .all({ ...c.params, limit: max + 1, offset }) as ExperimentRow[];
   const page = pageOf(rows, offset, max, query);
   return { items: toExperiments(db, page.items), next_page_token: page.next_page_token };

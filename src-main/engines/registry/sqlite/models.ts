@@ -60,7 +60,7 @@ export function searchRegisteredModels(db: Db, req: SearchQuery): Page<Registere
   const offset = offsetOf(req.page_token, query);
   const c = compileSearch(MODELS_TARGET, filter, order);
   const where = c.where.length ? `WHERE ${c.where.join(' AND ')}` : '';
-  const rows = stmt(db, `SELECT m.* FROM registered_models m ${c.joins.join(' ')} ${where} ORDER BY ${c.orderBy.join(', ')} LIMIT @limit OFFSET @offset`)
+  const rows = stmt(db, `SELECT m.* FROM ${c.from} ${c.joins.join(' ')} ${where} ORDER BY ${c.orderBy.join(', ')} LIMIT @limit OFFSET @offset`)
     .all({ ...c.params, limit: max + 1, offset }) as ModelRow[];
   const page = pageOf(rows, offset, max, query);
   return { items: page.items.map((r) => toModel(db, r)), next_page_token: page.next_page_token };

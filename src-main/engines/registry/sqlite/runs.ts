@@ -23,7 +23,7 @@ import {
 } from '../types.js';
 import { experimentIdOf, experimentRow, stagesOf } from './experiments.js';
 import { offsetOf, pageOf } from './page-token.js';
-import { RUNS_TARGET, compileSearch } from './search-sql.js';
+import { RUNS_TARGET, compileSearch, type CompiledSearch, type Presence } from './search-sql.js';
 import { stmt } from './statements.js';
 import { checkBatch, checkMaxResults, checkMetric, checkParam, checkRunTag } from './validate.js';
 
@@ -274,6 +274,11 @@ export function metricHistory(db: Db, runId: string, key: string, page: { max_re
 
 // ---------- search ----------
 
+/** Rows of one class of a search, for paging past it. */
+function countOf(db: Db, c: CompiledSearch, base: string[]): number {
+  return (stmt(db, `SELECT COUNT(*) AS n FROM ${c.from} ${c.joins.join(' ')} WHERE ${[...base, ...c.where].join(' AND ')}`).get(c.params) as { n: number }).n;
+}
+
 /**
  * Whether the experiments searched hold few runs, absolutely or next to the whole registry: then walking
  * their runs beats starting from a filter's index, which SQLite (without statistics) prefers.
@@ -295,16 +300,46 @@ export function searchRuns(db: Db, req: SearchRunsRequest): Page<Run> {
   const query = { e: experimentIds, f: req.filter ?? '', o: req.order_by ?? [], v: stages };
   const offset = offsetOf(req.page_token, query);
   if (experimentIds.length === 0) return { items: [], next_page_token: null };
-  // A metric filter drives best through its (key, experiment, value) index; otherwise a small scope should.
-  const mainFirst = !filter.some((c) => c.entity === 'metric') && scopeIsSmall(db, experimentIds, stages);
-  const c = compileSearch(RUNS_TARGET, filter, order, { mainFirst, scope: experimentIds });
-  const where = [
-    `r.experiment_id IN (${experimentIds.join(',')})`,
-    `r.lifecycle_stage IN (${stages.map((s) => `'${s}'`).join(',')})`,
-    ...c.where,
-  ];
-  const sql = `SELECT r.* FROM runs r ${c.joins.join(' ')} WHERE ${where.join(' AND ')} ORDER BY ${c.orderBy.join(', ')} LIMIT @limit OFFSET @offset`;
-  const rows = stmt(db, sql).all({ ...c.params, limit: max + 1, offset }) as RunRow[];
+  // Who drives the search, since SQLite keeps no statistics here: a metric's (key, experiment, value)
+  // index when a metric is filtered or ordered on (it stays inside the experiments and can stop early);
+  // else the runs of a small scope; else SQLite's choice, usually a param or tag (key, value) index.
+  // A rare param next to a loose metric filter is the case this reads more rows for than it needs.
+  const firstMetricFilter = filter.find((c) => c.entity === 'metric')?.key;
+  const small = scopeIsSmall(db, experimentIds, stages);
+  const base = [`r.experiment_id IN (${experimentIds.join(',')})`, `r.lifecycle_stage IN (${stages.map((s) => `'${s}'`).join(',')})`];
+  const select = (c: CompiledSearch, tail: string): string =>
+    `SELECT r.* FROM ${c.from} ${c.joins.join(' ')} WHERE ${[...base, ...c.where].join(' AND ')} ORDER BY ${c.orderBy.join(', ')} ${tail}`;
+  const first = order[0];
+  const filtered = first && filter.some((c) => c.entity === first.entity && c.key === first.key && c.op !== 'IS NULL' && c.op !== 'IS NOT NULL');
+  let rows: RunRow[];
+  if (first && first.entity !== 'attribute' && !filtered) {
+    // Ordered by a metric, param or tag nobody filters on: MLflow puts runs with a value first, then NaN,
+    // then runs without it. Each class is its own query, the first walking the key's index in order, so
+    // that a page near the top stops early instead of sorting every run.
+    const classes: Presence['rows'][] = first.entity === 'metric' ? ['value', 'nan', 'missing'] : ['value', 'missing'];
+    rows = [];
+    let skip = offset;
+    for (const cls of classes) {
+      const driver = cls === 'value' && first.entity === 'metric' ? first.key : firstMetricFilter;
+      const c = compileSearch(RUNS_TARGET, filter, order, {
+        mainFirst: !driver && small,
+        scope: experimentIds,
+        presence: { ...first, rows: cls },
+        ...(driver ? { driver } : {}),
+      });
+      const need = max + 1 - rows.length;
+      const got = stmt(db, select(c, 'LIMIT @limit OFFSET @offset')).all({ ...c.params, limit: need, offset: skip }) as RunRow[];
+      rows.push(...got);
+      if (rows.length > max) break;
+      // This class ran out: the next one starts where the page still has to start.
+      skip = got.length > 0 ? 0 : skip - countOf(db, c, base);
+    }
+  } else {
+    // Sorting by a filtered metric: that one drives, and its index gives the order.
+    const driver = first?.entity === 'metric' && filtered ? first.key : firstMetricFilter;
+    const c = compileSearch(RUNS_TARGET, filter, order, { mainFirst: !driver && small, scope: experimentIds, ...(driver ? { driver } : {}) });
+    rows = stmt(db, select(c, 'LIMIT @limit OFFSET @offset')).all({ ...c.params, limit: max + 1, offset }) as RunRow[];
+  }
   const page = pageOf(rows, offset, max, query);
   return { items: hydrate(db, page.items), next_page_token: page.next_page_token };
 }

@@ -3,14 +3,16 @@
  * parameters; identifiers come from fixed tables below, never from the filter text.
  *
  * Each comparison on a metric, param or tag becomes an inner join on that key (at most one row per
- * entity and key, so no duplicates), which lets SQLite start from the (key, value) index of the most
- * selective one. Sorting follows MLflow: missing values (and NaN metrics) last in both directions,
- * then start_time DESC and the id as tie-breakers.
+ * entity and key, so no duplicates). SQLite keeps no statistics here, so the caller may name who drives:
+ * one metric key (its join goes first, through the (key, scope, value) index, which also yields the
+ * order when sorting by it), or the main table (`mainFirst`). Sorting follows MLflow: missing values
+ * (and NaN metrics) last in both directions, then start_time DESC and the id as tie-breakers.
  */
 import { AppError } from '../../../platform/errors.js';
 import type { Comparison, Entity, OrderBy } from '../filter.js';
 
 export interface SqlTarget {
+  table: string;
   /** Alias of the main table in the query. */
   alias: string;
   /** Columns joining child tables (tags, params, metrics) to the main table. */
@@ -25,6 +27,7 @@ export interface SqlTarget {
 }
 
 export const RUNS_TARGET: SqlTarget = {
+  table: 'runs',
   alias: 'r',
   ids: ['run_uuid'],
   attributes: {
@@ -46,6 +49,7 @@ export const RUNS_TARGET: SqlTarget = {
 };
 
 export const EXPERIMENTS_TARGET: SqlTarget = {
+  table: 'experiments',
   alias: 'e',
   ids: ['experiment_id'],
   attributes: {
@@ -60,6 +64,7 @@ export const EXPERIMENTS_TARGET: SqlTarget = {
 };
 
 export const MODELS_TARGET: SqlTarget = {
+  table: 'registered_models',
   alias: 'm',
   ids: ['name'],
   attributes: { name: 'm.name', creation_timestamp: 'm.creation_timestamp', last_updated_timestamp: 'm.last_updated_timestamp' },
@@ -69,6 +74,7 @@ export const MODELS_TARGET: SqlTarget = {
 };
 
 export const VERSIONS_TARGET: SqlTarget = {
+  table: 'model_versions',
   alias: 'v',
   ids: ['name', 'version'],
   attributes: {
@@ -87,7 +93,16 @@ export const VERSIONS_TARGET: SqlTarget = {
   ],
 };
 
+/** One class of rows for the first order_by key; see Builder.presence. */
+export interface Presence {
+  entity: Entity;
+  key: string;
+  rows: 'value' | 'nan' | 'missing';
+}
+
 export interface CompiledSearch {
+  /** FROM clause: the main table, or the driving metric join CROSS JOINed to it. */
+  from: string;
   joins: string[];
   where: string[];
   orderBy: string[];
@@ -112,6 +127,10 @@ class Builder {
   mainFirst = false;
   /** Ids of the scope (e.g. the experiments searched), repeated on scoped child tables. */
   scope: readonly number[] | null = null;
+  /** The metric key whose join drives: it goes first, and other (key, value) indexes are hidden from SQLite. */
+  driver: string | null = null;
+  /** The driving join once made: its table and alias open the FROM clause, its conditions move to WHERE. */
+  leading: string | null = null;
   readonly where: string[] = [];
   readonly orderBy: string[] = [];
   readonly params: Record<string, unknown> = {};
@@ -170,9 +189,41 @@ class Builder {
       this.where.push(c.op === 'IS NULL' ? `NOT ${exists}` : exists);
       return;
     }
-    const nan = c.entity === 'metric' ? ` AND ${a}.is_nan = 0` : '';
-    this.joins.push(`${this.mainFirst ? 'CROSS JOIN' : 'JOIN'} ${table} ${a} ON ${this.joinOn(a, c.entity)} AND ${a}.key = ${this.param(c.key)}${nan} AND ${this.compare(`${a}.value`, c)}`);
+    const drives = this.drives(c.entity, c.key);
+    // A unary + keeps SQLite from driving through this (key, value) index: it then looks rows up by run.
+    const value = this.driver !== null && !drives ? `+${a}.value` : `${a}.value`;
+    const nan = c.entity === 'metric' ? [`${a}.is_nan = 0`] : [];
+    this.join(table, a, [this.joinOn(a, c.entity), `${a}.key = ${this.param(c.key)}`, ...nan, this.compare(value, c)], drives);
     this.present.set(`${c.entity}:${c.key}`, a);
+  }
+
+  private drives(entity: Entity, key: string): boolean {
+    return entity === 'metric' && key === this.driver && this.leading === null;
+  }
+
+  private join(table: string, alias: string, on: string[], leading: boolean): void {
+    if (leading) {
+      this.leading = `${table} ${alias} CROSS JOIN`;
+      this.where.push(...on);
+    } else {
+      this.joins.push(`${this.mainFirst ? 'CROSS JOIN' : 'JOIN'} ${table} ${alias} ON ${on.join(' AND ')}`);
+    }
+  }
+
+  /**
+   * Restricts the search to one class of rows for a child-table key: those with a value (joined, so its
+   * index can drive in order), those whose metric is NaN, or those without the key.
+   */
+  presence(p: Presence): void {
+    const table = this.table(p.entity);
+    const a = `k${this.aliases++}`;
+    if (p.rows === 'missing') {
+      this.where.push(`NOT EXISTS (SELECT 1 FROM ${table} ${a} WHERE ${this.joinOn(a)} AND ${a}.key = ${this.param(p.key)})`);
+      return;
+    }
+    const nan = p.entity === 'metric' ? [`${a}.is_nan = ${p.rows === 'nan' ? 1 : 0}`] : [];
+    this.join(table, a, [this.joinOn(a, p.entity), `${a}.key = ${this.param(p.key)}`, ...nan], p.rows === 'value' && this.drives(p.entity, p.key));
+    if (p.rows === 'value') this.present.set(`${p.entity}:${p.key}`, a);
   }
 
   order(o: OrderBy): void {
@@ -203,21 +254,25 @@ class Builder {
 }
 
 /**
- * `mainFirst` makes the main table drive the search (right when the scope, e.g. one small experiment,
- * is far more selective than any filter); otherwise SQLite may start from a (key, value) index, which
- * with a metric order_by also lets it stop early.
+ * `driver` names the metric key whose index drives (it must be filtered on, or be the `presence` key);
+ * `mainFirst` makes the main table drive instead (right when the scope, e.g. one small experiment, is
+ * far more selective than any filter); with neither, SQLite chooses.
  */
 export function compileSearch(
   target: SqlTarget,
   filter: readonly Comparison[],
   order: readonly OrderBy[],
-  opts: { mainFirst?: boolean; scope?: readonly number[] } = {},
+  opts: { mainFirst?: boolean; scope?: readonly number[]; presence?: Presence; driver?: string } = {},
 ): CompiledSearch {
   const b = new Builder(target);
   b.mainFirst = opts.mainFirst ?? false;
   b.scope = opts.scope ?? null;
+  b.driver = opts.driver ?? null;
   for (const c of filter) b.filter(c);
-  for (const o of order) b.order(o);
+  if (opts.presence) b.presence(opts.presence);
+  // Within the NaN and missing classes the first key is the same for every row: it orders nothing.
+  for (const o of opts.presence && opts.presence.rows !== 'value' ? order.slice(1) : order) b.order(o);
   b.tieBreak(order);
-  return { joins: b.joins, where: b.where, orderBy: b.orderBy, params: b.params };
+  const main = `${target.table} ${target.alias}`;
+  return { from: b.leading ? `${b.leading} ${main}` : main, joins: b.joins, where: b.where, orderBy: b.orderBy, params: b.params };
 }

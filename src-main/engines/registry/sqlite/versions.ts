@@ -76,7 +76,7 @@ export function searchModelVersions(db: Db, req: SearchQuery): Page<ModelVersion
   const offset = offsetOf(req.page_token, query);
   const c = compileSearch(VERSIONS_TARGET, filter, order);
   const where = c.where.length ? `WHERE ${c.where.join(' AND ')}` : '';
-  const rows = stmt(db, `SELECT v.* FROM model_versions v ${c.joins.join(' ')} ${where} ORDER BY ${c.orderBy.join(', ')} LIMIT @limit OFFSET @offset`)
+  const rows = stmt(db, `SELECT v.* FROM ${c.from} ${c.joins.join(' ')} ${where} ORDER BY ${c.orderBy.join(', ')} LIMIT @limit OFFSET @offset`)
     .all({ ...c.params, limit: max + 1, offset }) as VersionRow[];
   const page = pageOf(rows, offset, max, query);
   return { items: withDetails(db, page.items), next_page_token: page.next_page_token };
