@@ -15,6 +15,7 @@ import { parseProxyPath } from '../../engines/registry/paths.js';
 import type { Experiment, Metric, ModelVersion, RegisteredModel, RegistryStore, Run, RunInfo, Stage } from '../../engines/registry/types.js';
 import { AppError, errorShape } from '../../platform/errors.js';
 import type { Services } from '../../platform/services.js';
+import type { RegistryChanged } from '../methods/registry.js';
 import type { CompatRoutes } from './index.js';
 import { Req } from './mlflow-requests.js';
 
@@ -74,12 +75,18 @@ interface Endpoint {
   methods: Method[];
   path: string;
   schema: z.ZodType;
-  /** Whether it changes the registry (the console is told through registry.changed). */
-  writes?: string;
+  /** What it changes in the registry, if anything (the console is told through registry.changed). */
+  writes?: RegistryChanged['entity'];
   run: (store: RegistryStore, input: never) => Promise<Json>;
 }
 
-const ep = <S extends z.ZodType>(methods: Method[], path: string, schema: S, run: (store: RegistryStore, input: z.output<S>) => Promise<Json>, writes?: string): Endpoint => ({
+const ep = <S extends z.ZodType>(
+  methods: Method[],
+  path: string,
+  schema: S,
+  run: (store: RegistryStore, input: z.output<S>) => Promise<Json>,
+  writes?: RegistryChanged['entity'],
+): Endpoint => ({
   methods,
   path,
   schema,
@@ -196,7 +203,7 @@ function registerEndpoints(app: FastifyInstance, s: Services): void {
           try {
             const input = parse(e.schema, inputOf(req));
             const out = await e.run(await getRegistry(s), input as never);
-            if (e.writes) s.events.publish('registry.changed', { entity: e.writes as never, source: 'mlflow-api', endpoint: e.path });
+            if (e.writes) s.events.publish('registry.changed', { entity: e.writes, source: 'mlflow-api', endpoint: e.path });
             return reply.send(out);
           } catch (err) {
             return sendError(reply, err);
