@@ -69,6 +69,13 @@ export function defaultStaticDir(): string {
   return path.resolve(here, '../../out/renderer');
 }
 
+/**
+ * Everything but the console's static files needs the token when one is set: our API, MLflow's and
+ * Feast's routes and the platform guide's.
+ */
+const PROTECTED = ['/api/', '/ajax-api/', '/mlflow', '/kafka', '/get-online-features', '/push', '/materialize'];
+export const isProtected = (url: string): boolean => PROTECTED.some((p) => url.startsWith(p));
+
 function tokenMatches(given: string | undefined, expected: string): boolean {
   if (!given) return false;
   const a = Buffer.from(given);
@@ -150,7 +157,7 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
   });
   app.addHook('onRequest', async (req, reply) => {
     for (const [k, v] of Object.entries(SECURITY_HEADERS)) reply.header(k, v);
-    if (token && req.url.startsWith('/api/') && !tokenMatches(bearerOf(req), token)) {
+    if (token && isProtected(req.url) && !tokenMatches(bearerOf(req), token)) {
       return reply.code(401).send({ ok: false, error: { code: 'UNAUTHENTICATED', message: 'missing or wrong bearer token' } });
     }
   });

@@ -131,6 +131,12 @@ describe('HTTP server', () => {
       expect(no.status).toBe(401);
       const wrong = await fetch(`${srv.url}/api/rpc/system.info`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json', authorization: 'Bearer nope' } });
       expect(wrong.status).toBe(401);
+      for (const route of ['/mlflow/info', '/ajax-api/2.0/mlflow/experiments/search', '/kafka/topics']) {
+        expect((await fetch(`${srv.url}${route}`)).status).toBe(401);
+      }
+      expect((await fetch(`${srv.url}/get-online-features`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } })).status).toBe(401);
+      // The console itself loads without a token; it sends the token on its API calls.
+      expect((await fetch(`${srv.url}/`)).status).toBe(200);
       const yes = await fetch(`${srv.url}/api/rpc/system.info`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json', authorization: 'Bearer s3cret-token' } });
       expect(yes.status).toBe(200);
       const logs = fs.readFileSync(path.join(s.workspace.paths.logsDir, 'api.log'), 'utf8');
