@@ -33,7 +33,6 @@ const post = async (path: string, body: unknown) => {
 const now = Date.now();
 const day = 86_400_000;
 const start = new Date(now - 3 * day).toISOString().slice(0, 10);
-const end = new Date(now + day).toISOString().slice(0, 10);
 
 beforeAll(async () => {
   const t = tempWorkspace();
