@@ -145,15 +145,19 @@ export function entityKeyOf(value: unknown, type: ValueType): string | null {
   }
 }
 
-/** For each wanted feature, its index in the stored feature list, or -1. */
-export function indexMap(stored: readonly string[], wanted: readonly string[]): number[] {
+/**
+ * For each wanted feature, its index in the stored feature list, or -1; null when the wanted features
+ * are the stored ones in the same order (the usual request), so values can be used as they come.
+ */
+export function indexMap(stored: readonly string[], wanted: readonly string[]): number[] | null {
+  if (wanted.length === stored.length && wanted.every((f, i) => f === stored[i])) return null;
   const at = new Map(stored.map((f, i) => [f, i]));
   return wanted.map((f) => at.get(f) ?? -1);
 }
 
 /** Picks wanted values out of stored ones; undefined for features the stored row lacks. */
-export function pick(values: readonly FeatureValue[], index: readonly number[]): (FeatureValue | undefined)[] {
-  return index.map((i) => (i < 0 ? undefined : (values[i] ?? null)));
+export function pick(values: FeatureValue[], index: readonly number[] | null): (FeatureValue | undefined)[] {
+  return index === null ? values : index.map((i) => (i < 0 ? undefined : (values[i] ?? null)));
 }
 
 const validTs = (ts: number): boolean => Number.isInteger(ts) && ts >= 0 && ts <= MAX_TS;

@@ -220,7 +220,7 @@ class RedisOnlineStore implements OnlineStore {
   async read(view: Pick<OnlineView, 'name' | 'join_key'>, keys: readonly string[], features: readonly string[]): Promise<(OnlineRecord | null)[]> {
     return this.call(`reading ${keys.length} keys of view ${view.name}`, async () => {
       const blobs = await this.fetch(view, keys);
-      const maps = new Map<number, number[]>();
+      const maps = new Map<number, number[] | null>();
       const out: (OnlineRecord | null)[] = [];
       for (const blob of blobs) {
         if (blob === null) {
@@ -229,7 +229,7 @@ class RedisOnlineStore implements OnlineStore {
         }
         const rec = decodeRecord(blob);
         let index = maps.get(rec.schema_id);
-        if (!index) maps.set(rec.schema_id, (index = indexMap(await this.featuresOf(view.name, rec.schema_id), features)));
+        if (index === undefined) maps.set(rec.schema_id, (index = indexMap(await this.featuresOf(view.name, rec.schema_id), features)));
         out.push({ event_ts: rec.event_ts, created_ts: rec.created_ts, values: pick(rec.values, index) });
       }
       return out;

@@ -119,17 +119,18 @@ class SqliteOnlineStore implements OnlineStore {
 
   async read(view: Pick<OnlineView, 'name' | 'join_key'>, keys: readonly string[], features: readonly string[]): Promise<(OnlineRecord | null)[]> {
     this.assertOpen();
-    const maps = new Map<number, number[]>();
+    const maps = new Map<number, number[] | null>();
     const recordOf = (row: RowOut | undefined): OnlineRecord | null => {
       if (!row) return null;
       const [eventTs, createdTs, schemaId, payload] = row;
       let index = maps.get(schemaId);
-      if (!index) maps.set(schemaId, (index = indexMap(this.featuresOf(view.name, schemaId), features)));
+      if (index === undefined) maps.set(schemaId, (index = indexMap(this.featuresOf(view.name, schemaId), features)));
       return { event_ts: eventTs, created_ts: createdTs, values: pick(parseValues(payload), index) };
     };
     if (keys.length < 4) return keys.map((key) => recordOf(this.select.get(view.name, key) as RowOut | undefined));
-    const rows = this.selectMany.all(view.name, JSON.stringify(keys)) as [string, ...RowOut][];
-    const byKey = new Map(rows.map(([key, ...rest]) => [key, rest as RowOut]));
+    const rows = this.selectMany.all(view.name, JSON.stringify(keys)) as [string, number, number, number, string][];
+    const byKey = new Map<string, RowOut>();
+    for (const r of rows) byKey.set(r[0], [r[1], r[2], r[3], r[4]]);
     return keys.map((key) => recordOf(byKey.get(key)));
   }
 
