@@ -23,7 +23,7 @@ import type { RedisProfile } from '../../src-main/engines/features/online/redis-
 import { openSqliteOnlineStore } from '../../src-main/engines/features/online/sqlite.js';
 import type { OnlineRow, OnlineStore, OnlineView } from '../../src-main/engines/features/online/types.js';
 import { push } from '../../src-main/engines/features/push.js';
-import { getOnlineFeatures } from '../../src-main/engines/features/serving.js';
+import { getOnlineFeatures, isoOf } from '../../src-main/engines/features/serving.js';
 import type { FeatureValue, FeatureView } from '../../src-main/engines/features/types.js';
 import { APP_MIGRATIONS } from '../../src-main/platform/db/app-schema.js';
 import { openDatabase, type Db } from '../../src-main/platform/db/sqlite.js';
@@ -857,6 +857,18 @@ describe.skipIf(!clusterUrl)('redis cluster', () => {
     } finally {
       c.disconnect();
     }
+  });
+});
+
+describe('event time formatting', () => {
+  it('isoOf spells times exactly like Date.toISOString', () => {
+    let seed = 7;
+    const rand = (): number => ((seed = (seed * 16807) % 2147483647), seed / 2147483647);
+    const edges = [0, 1, 999, 1000, 86_399_999, 86_400_000, 951_782_400_000, 951_868_799_999, 1_709_164_800_000, 4_102_444_800_000, 253_402_300_799_999];
+    const cases = [...edges, ...Array.from({ length: 20_000 }, () => Math.floor(rand() * 253_402_300_799_999))];
+    for (const ms of cases) expect(isoOf(ms)).toBe(new Date(ms).toISOString());
+    // Outside 1970–9999 it falls back to Date, which writes the extended year.
+    expect(isoOf(253_402_300_800_000)).toBe('+010000-01-01T00:00:00.000Z');
   });
 });
 

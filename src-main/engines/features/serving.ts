@@ -79,6 +79,36 @@ export function entityKeysOf(joinKey: string, type: ValueType, values: readonly 
 
 const EPOCH = new Date(0).toISOString();
 
+const pad2 = (n: number): string => (n < 10 ? `0${n}` : `${n}`);
+const pad3 = (n: number): string => (n < 10 ? `00${n}` : n < 100 ? `0${n}` : `${n}`);
+
+/**
+ * `new Date(ms).toISOString()` for years 1970–9999, several times faster: a response carries one event
+ * time per entity row and view, which made Date formatting a fifth of a 100-row request.
+ * (Days to civil date after Howard Hinnant's days_from_civil inverse.)
+ */
+export function isoOf(ms: number): string {
+  const days = Math.floor(ms / 86_400_000);
+  let rest = ms - days * 86_400_000;
+  const h = Math.floor(rest / 3_600_000);
+  rest -= h * 3_600_000;
+  const mi = Math.floor(rest / 60_000);
+  rest -= mi * 60_000;
+  const sec = Math.floor(rest / 1000);
+  const milli = rest - sec * 1000;
+  const z = days + 719_468;
+  const era = Math.floor(z / 146_097);
+  const doe = z - era * 146_097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const m = mp < 10 ? mp + 3 : mp - 9;
+  const y = yoe + era * 400 + (m <= 2 ? 1 : 0);
+  if (y < 1970 || y > 9999 || !Number.isInteger(ms)) return new Date(ms).toISOString();
+  return `${y}-${pad2(m)}-${pad2(d)}T${pad2(h)}:${pad2(mi)}:${pad2(sec)}.${pad3(milli)}Z`;
+}
+
 function requestOf(i: GetOnlineFeaturesRequest): FeatureRequest {
   return i.feature_service !== undefined ? { feature_service: i.feature_service } : i.features!;
 }
@@ -115,7 +145,7 @@ function featureColumns(s: ViewSelection, records: readonly (OnlineRecord | null
   const iso = new Map<number, string>();
   const stamp = (ts: number): string => {
     let t = iso.get(ts);
-    if (t === undefined) iso.set(ts, (t = new Date(ts).toISOString()));
+    if (t === undefined) iso.set(ts, (t = isoOf(ts)));
     return t;
   };
   return s.features.map((_, j) => {
