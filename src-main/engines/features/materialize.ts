@@ -13,7 +13,7 @@ import { randomUUID } from 'node:crypto';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { APP_MIGRATIONS } from '../../platform/db/app-schema.js';
 import { openDatabase, type Db } from '../../platform/db/sqlite.js';
-import { openEngineDb, queryOne, runMonitored, sqlIdent, toNumber, type EngineDb } from '../../platform/duckdb.js';
+import { openEngineDb, queryOne, runMonitored, runSql, sqlIdent, toNumber, type EngineDb } from '../../platform/duckdb.js';
 import { AppError, cancelled, errorShape } from '../../platform/errors.js';
 import type { JobContext } from '../../platform/jobs/context.js';
 import type { Workspace } from '../../platform/workspace.js';
@@ -304,6 +304,7 @@ async function writeAll(
         doneAll += n;
         ctx.progress({ done: doneAll, total, unit: 'rows', message: r.view.name });
       });
+      await runSql(engine.conn, `DROP TABLE ${sqlIdent(staged[at]!.table)}`);
       finishRun(db, runs[at]!, { status: 'succeeded', rows: done.rows, written: done.written });
       finished.add(at);
       out.push({ view: r.view.name, start: iso(r.start), end: iso(r.end), rows: done.rows, written: done.written, status: 'succeeded', run_id: runs[at]! });
