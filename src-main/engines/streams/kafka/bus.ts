@@ -38,6 +38,7 @@ import { asAppError, kafkaErrorType } from './errors.js';
 import { BROWSE_GROUP_PREFIX, scanPartitions, tailPartitions } from './reader.js';
 import { commitGroupOffsets } from './offsets.js';
 import { KafkaSubscription } from './subscription.js';
+import { trackReader, type Stoppable } from '../open-readers.js';
 
 export interface KafkaBusOptions {
   config: KafkaBusConfig;
@@ -71,7 +72,7 @@ export class KafkaBus implements Bus {
   private readonly partitionCounts = new Map<string, { n: number; at: number }>();
   private admin: Promise<Admin> | null = null;
   private producer: Promise<Producer> | null = null;
-  private readonly open = new Set<{ stop(): Promise<void> }>();
+  private readonly open = new Set<Stoppable>();
   private closed = false;
 
   constructor(opts: KafkaBusOptions) {
@@ -332,15 +333,8 @@ export class KafkaBus implements Bus {
     return this.track(sub);
   }
 
-  private track<T extends { stop(): Promise<void> }>(reader: T): T {
-    const entry = { stop: () => reader.stop() };
-    this.open.add(entry);
-    const stop = reader.stop.bind(reader);
-    reader.stop = async () => {
-      this.open.delete(entry);
-      await stop();
-    };
-    return reader;
+  private track<T extends Stoppable>(reader: T): T {
+    return trackReader(this.open, reader);
   }
 
   async listGroups(): Promise<GroupSummary[]> {

@@ -36,6 +36,7 @@ import { assignmentOf, LocalGroups } from './groups.js';
 import { LocalLog, type TopicRow } from './log.js';
 import { STREAMS_MIGRATIONS } from './schema.js';
 import { Wakeup } from './wakeup.js';
+import { trackReader, type Stoppable } from '../open-readers.js';
 
 export interface LocalBusOptions {
   /** streams.db */
@@ -59,7 +60,7 @@ export class LocalBus implements Bus {
   private readonly logger: Logger;
   private readonly timing: GroupTiming;
   private readonly schemas: SchemaLookup;
-  private readonly open = new Set<{ stop(): Promise<void> }>();
+  private readonly open = new Set<Stoppable>();
   private readonly retentionTimer: NodeJS.Timeout | null;
   private closed = false;
 
@@ -218,15 +219,8 @@ export class LocalBus implements Bus {
     return sub;
   }
 
-  private track<T extends { stop(): Promise<void> }>(reader: T): T {
-    const entry = { stop: () => reader.stop() };
-    this.open.add(entry);
-    const stop = reader.stop.bind(reader);
-    reader.stop = async () => {
-      this.open.delete(entry);
-      await stop();
-    };
-    return reader;
+  private track<T extends Stoppable>(reader: T): T {
+    return trackReader(this.open, reader);
   }
 
   async listGroups(): Promise<GroupSummary[]> {
