@@ -132,6 +132,8 @@ for i in "${!pids[@]}"; do
 done
 ((${#failed[@]} == 0)) || die "install failed for: ${failed[*]}"
 
+if ((want_mlflow)); then bash "$SERVICES_DIR/evidently.sh" install; fi # the monitoring cross-check's Evidently rides with the Python tools
+
 # Final check of everything asked for.
 if ((want_redis)); then command -v redis-server >/dev/null || die "redis-server still missing"; fi
 if ((want_chromium)); then [[ -x /usr/bin/chromium ]] || die "/usr/bin/chromium still missing"; fi

@@ -84,4 +84,37 @@ export const APP_MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 4,
+    description: 'monitoring: alert states with history and acknowledgement',
+    up: (db) => {
+      db.exec(`
+        CREATE TABLE monitoring_alerts (
+          id INTEGER PRIMARY KEY AUTOINCREMENT,
+          rule TEXT NOT NULL,
+          severity TEXT NOT NULL,
+          state TEXT NOT NULL,
+          message TEXT NOT NULL,
+          value REAL,
+          threshold REAL,
+          labels TEXT,
+          fired_at TEXT NOT NULL,
+          resolved_at TEXT,
+          acknowledged_at TEXT,
+          acknowledged_by TEXT
+        );
+        CREATE INDEX monitoring_alerts_rule ON monitoring_alerts(rule, id DESC);
+        CREATE INDEX monitoring_alerts_state ON monitoring_alerts(state, id DESC);
+        CREATE TABLE monitoring_alert_events (
+          id INTEGER PRIMARY KEY AUTOINCREMENT,
+          alert_id INTEGER NOT NULL REFERENCES monitoring_alerts(id),
+          rule TEXT NOT NULL,
+          event TEXT NOT NULL,
+          value REAL,
+          at TEXT NOT NULL
+        );
+        CREATE INDEX monitoring_alert_events_alert ON monitoring_alert_events(alert_id, id);
+      `);
+    },
+  },
 ];
