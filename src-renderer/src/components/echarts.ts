@@ -4,16 +4,22 @@
  * Loaded on demand by Chart.tsx so the shell paints before this chunk is parsed.
  */
 import * as echarts from 'echarts/core';
-import { BarChart, LineChart } from 'echarts/charts';
-import { GridComponent, LegendComponent, TooltipComponent } from 'echarts/components';
+import { BarChart, LineChart, ParallelChart, ScatterChart } from 'echarts/charts';
+import { GridComponent, LegendComponent, ParallelComponent, TooltipComponent } from 'echarts/components';
 import { SVGRenderer } from 'echarts/renderers';
 import type { ComposeOption } from 'echarts/core';
-import type { BarSeriesOption, LineSeriesOption } from 'echarts/charts';
-import type { GridComponentOption, LegendComponentOption, TooltipComponentOption } from 'echarts/components';
+import type { BarSeriesOption, LineSeriesOption, ParallelSeriesOption, ScatterSeriesOption } from 'echarts/charts';
+import type { GridComponentOption, LegendComponentOption, ParallelComponentOption, TooltipComponentOption } from 'echarts/components';
 
-echarts.use([BarChart, LineChart, GridComponent, TooltipComponent, LegendComponent, SVGRenderer]);
+echarts.use([BarChart, LineChart, ParallelChart, ScatterChart, GridComponent, TooltipComponent, LegendComponent, ParallelComponent, SVGRenderer]);
 
-export type ChartOption = ComposeOption<BarSeriesOption | LineSeriesOption | GridComponentOption | TooltipComponentOption | LegendComponentOption>;
+export type ChartOption = ComposeOption<BarSeriesOption | LineSeriesOption | ScatterSeriesOption | GridComponentOption | TooltipComponentOption | LegendComponentOption>;
+
+/**
+ * Composing the parallel types into ChartOption collapses its axis types to an index signature (an
+ * ECharts typing quirk), so a parallel-coordinates option is typed on its own and passed as a ChartOption.
+ */
+export type ParallelChartOption = ComposeOption<ParallelSeriesOption | ParallelComponentOption | TooltipComponentOption | LegendComponentOption>;
 
 export const init = (el: HTMLElement): echarts.ECharts => echarts.init(el, undefined, { renderer: 'svg' });
 export type ChartInstance = echarts.ECharts;
