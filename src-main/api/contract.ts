@@ -11,6 +11,8 @@ import { jobsMethods } from './methods/jobs.js';
 import { featuresMethods } from './methods/features.js';
 import { registryEvents, registryMethods } from './methods/registry.js';
 import { streamsMethods, TailEventSchema } from './methods/streams.js';
+import { processorMethods } from './methods/processor.js';
+import { settingsEvents, settingsMethods } from './methods/settings.js';
 
 export * from './methods/common.js';
 export * from './methods/data.js';
@@ -25,6 +27,8 @@ export const methods = {
   ...featuresMethods,
   ...registryMethods,
   ...streamsMethods,
+  ...processorMethods,
+  ...settingsMethods,
 } as const;
 
 
@@ -43,6 +47,7 @@ export const events = {
   'jobs.progress': JobSchema,
   ...registryEvents,
   'streams.tail': TailEventSchema,
+  ...settingsEvents,
 } as const;
 
 export type Events = typeof events;

@@ -10,6 +10,8 @@ import { jobsHandlers } from './handlers/jobs.js';
 import { registryHandlers } from './handlers/registry.js';
 import { systemHandlers } from './handlers/system.js';
 import { streamsHandlers } from './handlers/streams.js';
+import { processorHandlers } from './handlers/processor.js';
+import { settingsHandlers } from './handlers/settings.js';
 
 export type Handlers = HandlersFor<MethodName>;
 
@@ -20,4 +22,6 @@ export const handlers: Handlers = {
   ...featuresHandlers,
   ...registryHandlers,
   ...streamsHandlers,
+  ...processorHandlers,
+  ...settingsHandlers,
 };

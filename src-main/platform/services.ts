@@ -28,6 +28,12 @@ export interface Services {
   resource<T>(key: string, open: () => Promise<T>, close: (value: T) => Promise<void> | void): Promise<T>;
   /** Closes every resource (e.g. after a profile switch); they reopen on next use. */
   closeResources(): Promise<void>;
+  /**
+   * Re-reads config.yaml and closes every resource so engines reopen on the (new) active profile, without a
+   * restart. A config that does not load leaves everything as it was. Returns the keys that were closed.
+   * Optional so hand-built Services (a job's own) stay valid; use profiles.ts `reloadServices`.
+   */
+  reload?(): Promise<string[]>;
   close(): Promise<void>;
 }
 
@@ -66,7 +72,7 @@ export async function openServices(opts: OpenOptions): Promise<Services> {
   };
 
   let closed = false;
-  return {
+  const services: Services = {
     mode: opts.mode,
     workspace,
     appDb,
@@ -84,6 +90,16 @@ export async function openServices(opts: OpenOptions): Promise<Services> {
       return value;
     },
     closeResources,
+    async reload() {
+      const next = openWorkspace(workspace.paths.root);
+      const keys = [...held.keys()];
+      // Swapped before closing: closeResources forgets the old handles at once, so any call from here on
+      // opens its backend on the new profile.
+      services.workspace = next;
+      await closeResources();
+      app.info({ profile: next.profile.name, kind: next.profile.kind, closed: keys }, 'workspace reloaded');
+      return keys;
+    },
     async close() {
       if (closed) return;
       closed = true;
@@ -93,4 +109,5 @@ export async function openServices(opts: OpenOptions): Promise<Services> {
       app.info('services closed');
     },
   };
+  return services;
 }

@@ -1,0 +1,38 @@
+import type { settingsMethods } from '../methods/settings.js';
+import type { HandlersFor } from '../handler-types.js';
+import { LogFollower, listLogFiles, logFilePath, readTail } from '../../platform/log-files.js';
+import { localApiState, setLocalApi } from '../../platform/local-api.js';
+import { activateProfile, deleteProfile, listProfiles, saveProfile, testProfile } from '../../platform/profiles.js';
+import type { Services } from '../../platform/services.js';
+
+/** One follower per running app, started by the first tail that asks to follow; events go to every client. */
+function followLogs(s: Services): Promise<LogFollower> {
+  return s.resource(
+    'log-follower',
+    async () => new LogFollower(s.workspace.paths.logsDir, (file, entries) => s.events.publish('logs.line', { file, entries })),
+    (f) => f.close(),
+  );
+}
+
+export const settingsHandlers: HandlersFor<keyof typeof settingsMethods> = {
+  'settings.profiles': (_i, s) => listProfiles(s),
+  'settings.profile.save': (i, s) => saveProfile(s, i),
+  'settings.profile.delete': (i, s) => deleteProfile(s, i.name),
+  'settings.profile.test': (i, s) => testProfile(s, i),
+  'settings.profile.activate': (i, s) => activateProfile(s, i.name),
+  'settings.local_api': async (i, s) => {
+    const state = Object.keys(i).length === 0 ? localApiState(s) : await setLocalApi(s, i);
+    if (Object.keys(i).length > 0) {
+      s.events.publish('settings.changed', { reason: 'local_api', active_profile: s.workspace.profile.name, kind: s.workspace.profile.kind, profile: null });
+    }
+    return state;
+  },
+  'logs.files': (_i, s) => ({ dir: s.workspace.paths.logsDir, files: listLogFiles(s.workspace.paths.logsDir) }),
+  'logs.tail': async (i, s) => {
+    const dir = s.workspace.paths.logsDir;
+    const file = logFilePath(dir, i.file);
+    const tail = readTail(file, i.file, i.limit, { level: i.level, text: i.text });
+    if (i.follow) await followLogs(s);
+    return { file: i.file, ...tail, following: i.follow };
+  },
+};
