@@ -8,18 +8,16 @@ import { BarChart, LineChart, ParallelChart, ScatterChart } from 'echarts/charts
 import { GridComponent, LegendComponent, ParallelComponent, TooltipComponent } from 'echarts/components';
 import { SVGRenderer } from 'echarts/renderers';
 import type { ComposeOption } from 'echarts/core';
-import type { BarSeriesOption, LineSeriesOption, ParallelSeriesOption, ScatterSeriesOption } from 'echarts/charts';
-import type { GridComponentOption, LegendComponentOption, ParallelComponentOption, TooltipComponentOption } from 'echarts/components';
+import type { BarSeriesOption, LineSeriesOption, ScatterSeriesOption } from 'echarts/charts';
+import type { GridComponentOption, LegendComponentOption, TooltipComponentOption } from 'echarts/components';
 
 echarts.use([BarChart, LineChart, ParallelChart, ScatterChart, GridComponent, TooltipComponent, LegendComponent, ParallelComponent, SVGRenderer]);
 
-export type ChartOption = ComposeOption<BarSeriesOption | LineSeriesOption | ScatterSeriesOption | GridComponentOption | TooltipComponentOption | LegendComponentOption>;
-
 /**
- * Composing the parallel types into ChartOption collapses its axis types to an index signature (an
- * ECharts typing quirk), so a parallel-coordinates option is typed on its own and passed as a ChartOption.
+ * Parallel coordinates are registered but left out of ChartOption: composing their types collapses the
+ * axis options to an index signature (an ECharts typing quirk), so callers build that option untyped.
  */
-export type ParallelChartOption = ComposeOption<ParallelSeriesOption | ParallelComponentOption | TooltipComponentOption | LegendComponentOption>;
+export type ChartOption = ComposeOption<BarSeriesOption | LineSeriesOption | ScatterSeriesOption | GridComponentOption | TooltipComponentOption | LegendComponentOption>;
 
 export const init = (el: HTMLElement): echarts.ECharts => echarts.init(el, undefined, { renderer: 'svg' });
 export type ChartInstance = echarts.ECharts;
