@@ -13,6 +13,7 @@ import { registerJobsCommands } from './commands/jobs.js';
 import { registerRegistryCommands } from './commands/registry.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerStreamsCommands } from './commands/streams.js';
+import { registerStreamCommands } from './commands/stream.js';
 import { registerWorkspaceCommands } from './commands/workspace.js';
 
 export function buildProgram(): Command {
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerRegistryCommands(program);
   registerServeCommand(program);
   registerStreamsCommands(program);
+  registerStreamCommands(program);
   return program;
 }
 

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { GenerateInputSchema, ImportInputSchema } from '../../api/contract.js';
 import { TransformInputSchema } from '../../api/methods/features.js';
 import { ReplayInputSchema } from '../../api/methods/streams.js';
+import { ProcessorInputSchema } from '../../api/methods/processor.js';
 import { MaterializeIncrementalInputSchema, MaterializeInputSchema } from '../../engines/features/online-schemas.js';
 import type { JobContext } from './context.js';
 
@@ -38,6 +39,12 @@ export const JOB_KINDS = {
     title: (i) => `Replay ${i.source} to ${i.topic ?? 'the raw topic'}${i.rate > 0 ? ` at ${i.rate}/s` : ''}`,
     unit: 'trips',
     run: async (i, ctx) => (await import('../../engines/streams/replayer.js')).replay(i, ctx),
+  }),
+  'streams.process': kind({
+    input: ProcessorInputSchema,
+    title: (i) => `Stream processor (group ${i.group}${i.limit ? `, ${i.limit.toLocaleString('en-US')} messages` : ''})`,
+    unit: 'messages',
+    run: async (i, ctx) => (await import('../../engines/streams/processor/processor.js')).runProcessor(i, ctx),
   }),
   'features.transform': kind({
     input: TransformInputSchema,
