@@ -1,26 +1,15 @@
 /**
- * Electron entry: lifecycle, the window, IPC. Everything else lives in plain-Node modules (engines,
- * platform, api) so the same code runs headless under `taxi-mlops serve`.
+ * Electron entry: one instance, one window. Everything else lives in plain-Node modules (engines,
+ * platform, api) so the same code runs headless under `taxi-mlops serve`; desktop/ holds the shell.
  */
 import path from 'node:path';
-import { app, BrowserWindow } from 'electron';
-import { openServices, type Services } from './platform/services.js';
-import { initWorkspace } from './platform/workspace.js';
-import { createMainWindow } from './desktop/window.js';
-import { registerIpc } from './desktop/ipc.js';
+import { app, BrowserWindow, dialog } from 'electron';
+import { handleQuit, startDesktop, type DesktopApp } from './desktop/app.js';
 
-let services: Services | null = null;
-
-async function boot(): Promise<void> {
-  const root = process.env.TAXI_WORKSPACE ?? path.join(app.getPath('userData'), 'workspace');
-  initWorkspace(root);
-  services = await openServices({ workspace: root, mode: 'desktop' });
-  const win = createMainWindow();
-  const unregister = registerIpc(win, () => services!);
-  win.on('closed', unregister);
-}
+let desktop: DesktopApp | null = null;
 
 if (!app.requestSingleInstanceLock()) {
+  // Another instance owns the workspace (its SQLite files and jobs); it is brought to the front instead.
   app.quit();
 } else {
   app.on('second-instance', () => {
@@ -30,17 +19,20 @@ if (!app.requestSingleInstanceLock()) {
       win.focus();
     }
   });
-  app.whenReady().then(boot).catch((e: unknown) => {
-    console.error('startup failed', e);
-    app.exit(1);
-  });
+  handleQuit(() => desktop);
+  app
+    .whenReady()
+    .then(async () => {
+      const userData = app.getPath('userData');
+      desktop = await startDesktop({
+        userData,
+        workspace: process.env.TAXI_WORKSPACE ?? path.join(userData, 'workspace'),
+        devUrl: app.isPackaged ? undefined : process.env.ELECTRON_RENDERER_URL,
+      });
+    })
+    .catch((e: unknown) => {
+      dialog.showErrorBox('Chicago Taxi MLOps Console could not start', e instanceof Error ? e.message : String(e));
+      app.exit(1);
+    });
   app.on('window-all-closed', () => app.quit());
-  let closing = false;
-  app.on('before-quit', (e) => {
-    if (closing || !services) return;
-    // Finish or cancel jobs and close the stores before the process ends.
-    e.preventDefault();
-    closing = true;
-    void services.close().finally(() => app.quit());
-  });
 }
