@@ -1,4 +1,4 @@
-/* global Buffer, console */
+/* global Buffer, console, URL */
 // Draws the app icon (a yellow taxi roof sign with a checker band on a dark rounded square) and writes
 // it as PNGs: build/icon.png (1024, used by electron-builder for macOS and Windows) and build/icons/NxN.png
 // for Linux. Plain Node (zlib), no network, no image library: `node build/make-icons.mjs`.
