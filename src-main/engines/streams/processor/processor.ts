@@ -111,6 +111,7 @@ class Processor {
     this.topics = ctx.workspace.config.topics;
     this.errors = new ErrorWindows(opts.metrics_window_minutes * 60_000);
     if (deps.predictor !== undefined) this.predictor = deps.predictor;
+    if (deps.predictor === null) this.counters.skip_reason = 'prediction turned off for this run';
   }
 
   private get log(): Logger {
@@ -384,8 +385,19 @@ class Processor {
     }
   }
 
+  /** Which raw partitions hold messages: the watermark waits for each of them. */
+  async refreshPartitions(): Promise<void> {
+    if (!this.bus) return;
+    const d = await this.bus.describeTopic(this.topics.raw);
+    this.state.setSourcePartitions(
+      this.topics.raw,
+      d.partition_info.filter((pi) => pi.high > pi.low).map((pi) => pi.partition),
+    );
+  }
+
   async refreshLag(): Promise<void> {
     if (!this.bus) return;
+    await this.refreshPartitions().catch(() => undefined);
     try {
       const d = await this.bus.describeGroup(this.opts.group);
       this.lag = d.offsets.filter((o) => o.topic === this.topics.raw).reduce((n, o) => n + (o.lag ?? o.high - o.low), 0);
@@ -428,6 +440,7 @@ export async function runProcessor(opts: ProcessorOptions, ctx: JobContext, deps
       try {
         p.bus ??= deps.bus ?? (await getBus(services));
         p.store ??= deps.store ?? (await getOnlineStore(services));
+        await p.refreshPartitions();
         sub = await p.bus.consume({
           group: opts.group,
           topics: [ws.config.topics.raw],

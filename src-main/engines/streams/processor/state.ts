@@ -15,7 +15,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { openDatabase, type Db, type Migration } from '../../../platform/db/sqlite.js';
-import type { Statement } from 'better-sqlite3';
+import Database, { type Statement } from 'better-sqlite3';
 import type { Workspace } from '../../../platform/workspace.js';
 import type { Trip } from '../../data/trip.js';
 import type { FeatureValue } from '../../features/types.js';
@@ -104,7 +104,9 @@ export class ProcessorState {
   private readonly putDead: Statement;
   private readonly getDead: Statement;
   private readonly putWatermark: Statement;
-  private watermarkCache: number | null = null;
+  private watermarkCache: number | null | undefined = undefined;
+  private source: { topic: string; partitions: number[] } | null = null;
+  private sourceKey = '';
 
   private constructor(
     file: string,
@@ -150,10 +152,32 @@ export class ProcessorState {
     return { insert, queries, expire };
   }
 
+  /**
+   * Source partitions that hold messages. Until each has delivered some, there is no watermark: a
+   * partition not read yet may still bring trips from long before what the others have shown.
+   */
+  setSourcePartitions(topic: string, partitions: readonly number[]): void {
+    const key = `${topic}\u0000${[...partitions].sort((a, b) => a - b).join(',')}`;
+    if (key === this.sourceKey) return;
+    this.sourceKey = key;
+    this.source = { topic, partitions: [...partitions] };
+    this.watermarkCache = undefined;
+  }
+
   /** The event-time watermark: the least of the newest pickup times seen per source partition. */
   watermark(): number | null {
-    if (this.watermarkCache === null) this.watermarkCache = (this.db.prepare('SELECT min(max_event_ts) FROM watermarks').pluck().get() as number | null) ?? null;
-    return this.watermarkCache;
+    if (this.watermarkCache !== undefined) return this.watermarkCache;
+    const src = this.source;
+    if (!src || src.partitions.length === 0) return (this.watermarkCache = null);
+    const rows = this.db.prepare('SELECT partition, max_event_ts FROM watermarks WHERE topic = ?').all(src.topic) as { partition: number; max_event_ts: number }[];
+    const byPartition = new Map(rows.map((r) => [r.partition, r.max_event_ts]));
+    let wm = Number.POSITIVE_INFINITY;
+    for (const p of src.partitions) {
+      const t = byPartition.get(p);
+      if (t === undefined) return (this.watermarkCache = null);
+      wm = Math.min(wm, t);
+    }
+    return (this.watermarkCache = wm);
   }
 
   /**
@@ -187,7 +211,7 @@ export class ProcessorState {
       }
       if (trips.length > 0) {
         this.putWatermark.run(topic, partition, maxTs);
-        this.watermarkCache = null;
+        this.watermarkCache = undefined;
       }
       return out;
     })();
@@ -259,10 +283,15 @@ export class ProcessorState {
 /** The last status a processor wrote to its state file, or null when it never ran. */
 export function readStatusSnapshot(file: string): { json: unknown; updated_at: number } | null {
   if (!fs.existsSync(file)) return null;
-  const db = openDatabase(file, 'processor state', MIGRATIONS);
+  // Read without migrating: the processor may be creating this file right now.
+  const db = new Database(file, { fileMustExist: true });
   try {
+    db.pragma('busy_timeout = 2000');
     const row = db.prepare('SELECT json, updated_at FROM status WHERE id = 1').get() as { json: string; updated_at: number } | undefined;
     return row ? { json: JSON.parse(row.json) as unknown, updated_at: row.updated_at } : null;
+  } catch (e) {
+    if (/no such table/.test((e as Error).message)) return null;
+    throw e;
   } finally {
     db.close();
   }
