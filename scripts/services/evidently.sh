@@ -35,10 +35,11 @@ do_install() {
   log "evidently: pip install evidently==$EVIDENTLY_VERSION pyarrow into $EVIDENTLY_VENV (python: $py)"
   rm -rf "$EVIDENTLY_VENV"
   mkdir -p "$TOOLS_DIR"
-  # pyarrow lets the cross-check script read the same Parquet files our engine reads.
+  # pyarrow lets the cross-check script read the same Parquet files our engine reads; Evidently 0.7
+  # imports a pandas internal that pandas 3 removed.
   if ! {
     "$py" -m venv "$EVIDENTLY_VENV" &&
-      "$EVIDENTLY_VENV/bin/pip" install -q --disable-pip-version-check "evidently==$EVIDENTLY_VERSION" pyarrow
+      "$EVIDENTLY_VENV/bin/pip" install -q --disable-pip-version-check "evidently==$EVIDENTLY_VERSION" "pandas<3" pyarrow
   } >"$LOG_DIR/install-evidently.log" 2>&1; then
     tail_log "$LOG_DIR/install-evidently.log"
     rm -rf "$EVIDENTLY_VENV"

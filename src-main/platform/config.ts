@@ -8,6 +8,7 @@ import { parse as parseYaml, parseDocument, isMap, LineCounter, type Document } 
 import { z } from 'zod';
 import { FeatureStoreSchema, featureStoreProblems, type FeatureStoreConfig } from '../engines/features/definitions.js';
 import { AppError } from './errors.js';
+import { MonitoringConfigSchema } from '../engines/monitoring/config-schema.js';
 import { ProfileSchema, type Profile } from './profile-schema.js';
 
 // The profile schemas are pure zod so the contract (and with it preload and the renderer) can use them.
@@ -138,6 +139,7 @@ export const ConfigSchema = z
     data: z.object({ validation: ValidationSchema.default(ValidationSchema.parse({})) }).strict().default({
       validation: ValidationSchema.parse({}),
     }),
+    monitoring: MonitoringConfigSchema.prefault({}),
     profiles: z.record(z.string(), ProfileSchema),
   })
   .strict()

@@ -1,0 +1,392 @@
+/**
+ * Data drift per column between a reference and a current relation, computed in DuckDB: both sides are
+ * loaded once into in-memory tables, then each column is reduced to its distinct values with their counts
+ * on each side (one grouped table per column). Every test reads that table: ECDF sums for KS and
+ * Wasserstein (window functions), Sturges-binned or per-value shares for JS / PSI / KL, value counts for
+ * chi-square and Z. Only those small aggregates reach JavaScript, where the p-values are computed.
+ * Columns run concurrently on their own connections.
+ */
+import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { queryRows, sqlIdent, toNumber } from '../../platform/duckdb.js';
+import { AppError, cancelled } from '../../platform/errors.js';
+import {
+  chiSquareTest,
+  defaultStatTest,
+  HISTOGRAM_MIN_UNIQUE,
+  isDrifted,
+  jensenShannon,
+  klDivergence,
+  ksTwoSamplePValue,
+  psi,
+  sharesOf,
+  STAT_TEST_INFO,
+  sturgesEdges,
+  usesShares,
+  zTest,
+  type ColumnType,
+  type StatTestName,
+} from './stattests.js';
+
+export interface DriftColumnSpec {
+  name: string;
+  type: ColumnType;
+}
+
+export interface DriftOptions {
+  /** Dataset drift when drifted / evaluated columns ≥ this. */
+  driftShare: number;
+  methods?: Readonly<Record<string, StatTestName>>;
+  thresholds?: Readonly<Record<string, number>>;
+  signal?: AbortSignal;
+  onColumn?: (done: number, total: number, column: string) => void;
+  /** Columns computed at once (each on its own connection); default 4. */
+  concurrency?: number;
+}
+
+export interface SideStats {
+  rows: number;
+  /** Values used (not missing, finite). */
+  count: number;
+  missing: number;
+  unique: number;
+  mean: number | null;
+  std: number | null;
+  min: number | null;
+  max: number | null;
+}
+
+export type Distribution =
+  | { kind: 'histogram'; edges: number[]; reference: number[]; current: number[] }
+  | { kind: 'categories'; categories: string[]; reference: number[]; current: number[]; other: { reference: number; current: number } | null };
+
+export interface ColumnDrift {
+  column: string;
+  type: ColumnType;
+  method: StatTestName | null;
+  method_title: string | null;
+  score_kind: 'p_value' | 'distance' | null;
+  threshold: number | null;
+  /** p-value or distance; null when the column could not be tested. */
+  score: number | null;
+  /** The test statistic behind a p-value (KS D, chi², z). */
+  statistic: number | null;
+  drifted: boolean;
+  /** Why the column was not tested (no values on one side). */
+  skipped: string | null;
+  reference: SideStats;
+  current: SideStats;
+  /** Counts per bin or category on each side, for charts. */
+  distribution: Distribution | null;
+}
+
+export interface DatasetDrift {
+  columns: number;
+  drifted_columns: number;
+  share: number;
+  drift_share: number;
+  drift: boolean;
+}
+
+export interface DriftResult {
+  reference_rows: number;
+  current_rows: number;
+  columns: ColumnDrift[];
+  dataset: DatasetDrift;
+  duration_ms: number;
+  /** Where the time went: loading both sides, then the per-column tests. */
+  timings: { load_ms: number; columns_ms: number };
+}
+
+const MAX_CHART_CATEGORIES = 40;
+
+const valid = (c: DriftColumnSpec): string => (c.type === 'numerical' ? `isfinite(${sqlIdent(c.name)})` : `${sqlIdent(c.name)} IS NOT NULL`);
+
+/** Loads both sides as tables `drift_ref` / `drift_cur` with the columns cast to DOUBLE or VARCHAR. */
+async function loadSides(conn: DuckDBConnection, refSql: string, curSql: string, columns: readonly DriftColumnSpec[]): Promise<void> {
+  const select = columns.map((c) => `CAST(${sqlIdent(c.name)} AS ${c.type === 'numerical' ? 'DOUBLE' : 'VARCHAR'}) AS ${sqlIdent(c.name)}`).join(', ');
+  await conn.run(`CREATE OR REPLACE TABLE drift_ref AS SELECT ${select} FROM ${refSql}`);
+  await conn.run(`CREATE OR REPLACE TABLE drift_cur AS SELECT ${select} FROM ${curSql}`);
+}
+
+async function sideStats(conn: DuckDBConnection, table: string, columns: readonly DriftColumnSpec[]): Promise<{ rows: number; stats: Map<string, Omit<SideStats, 'unique'>> }> {
+  const parts = ['count(*) AS "rows"'];
+  columns.forEach((c, i) => {
+    const id = sqlIdent(c.name);
+    const f = `FILTER (WHERE ${valid(c)})`;
+    parts.push(`count(*) ${f} AS n${i}`);
+    if (c.type === 'numerical') parts.push(`avg(${id}) ${f} AS m${i}`, `stddev_pop(${id}) ${f} AS s${i}`, `min(${id}) ${f} AS lo${i}`, `max(${id}) ${f} AS hi${i}`);
+  });
+  const [row] = await queryRows<Record<string, unknown>>(conn, `SELECT ${parts.join(', ')} FROM ${table}`);
+  const rows = toNumber(row!.rows);
+  const num = (v: unknown): number | null => (v === null || v === undefined ? null : toNumber(v));
+  const stats = new Map<string, Omit<SideStats, 'unique'>>();
+  columns.forEach((c, i) => {
+    const count = toNumber(row![`n${i}`]);
+    stats.set(c.name, {
+      rows,
+      count,
+      missing: rows - count,
+      mean: c.type === 'numerical' ? num(row![`m${i}`]) : null,
+      std: c.type === 'numerical' ? num(row![`s${i}`]) : null,
+      min: c.type === 'numerical' ? num(row![`lo${i}`]) : null,
+      max: c.type === 'numerical' ? num(row![`hi${i}`]) : null,
+    });
+  });
+  return { rows, stats };
+}
+
+interface Grouped {
+  table: string;
+  nRef: number;
+  nCur: number;
+  uniqueRef: number;
+  uniqueCur: number;
+  unique: number;
+  min: number | null;
+  max: number | null;
+}
+
+/** Distinct values of a column with their count on each side. */
+async function groupColumn(conn: DuckDBConnection, c: DriftColumnSpec, index: number): Promise<Grouped> {
+  const id = sqlIdent(c.name);
+  const table = `drift_g${index}`;
+  await conn.run(
+    `CREATE OR REPLACE TABLE ${table} AS
+     SELECT coalesce(a.x, b.x) AS x, coalesce(a.n, 0)::BIGINT AS r, coalesce(b.n, 0)::BIGINT AS k
+     FROM (SELECT ${id} AS x, count(*) AS n FROM drift_ref WHERE ${valid(c)} GROUP BY 1) a
+     FULL OUTER JOIN (SELECT ${id} AS x, count(*) AS n FROM drift_cur WHERE ${valid(c)} GROUP BY 1) b ON a.x = b.x`,
+  );
+  const minMax = c.type === 'numerical' ? ', min(x) AS lo, max(x) AS hi' : ', NULL AS lo, NULL AS hi';
+  const [s] = await queryRows<Record<string, unknown>>(
+    conn,
+    `SELECT coalesce(sum(r), 0) AS nr, coalesce(sum(k), 0) AS nk, count(*) FILTER (WHERE r > 0) AS ur, count(*) FILTER (WHERE k > 0) AS uk, count(*) AS u${minMax} FROM ${table}`,
+  );
+  return {
+    table,
+    nRef: toNumber(s!.nr),
+    nCur: toNumber(s!.nk),
+    uniqueRef: toNumber(s!.ur),
+    uniqueCur: toNumber(s!.uk),
+    unique: toNumber(s!.u),
+    min: s!.lo === null ? null : toNumber(s!.lo),
+    max: s!.hi === null ? null : toNumber(s!.hi),
+  };
+}
+
+async function categoryCounts(conn: DuckDBConnection, g: Grouped): Promise<{ keys: string[]; ref: number[]; cur: number[] }> {
+  const rows = await queryRows<{ x: unknown; r: bigint; k: bigint }>(conn, `SELECT CAST(x AS VARCHAR) AS x, r, k FROM ${g.table} ORDER BY r + k DESC, x`);
+  return { keys: rows.map((r) => String(r.x)), ref: rows.map((r) => toNumber(r.r)), cur: rows.map((r) => toNumber(r.k)) };
+}
+
+/** Counts per Sturges bin, assigning values to bins exactly as NumPy's `histogram` does. */
+async function histogramCounts(conn: DuckDBConnection, g: Grouped): Promise<{ edges: number[]; ref: number[]; cur: number[] }> {
+  const edges = sturgesEdges(g.min!, g.max!, g.nRef + g.nCur);
+  const bins = edges.length - 1;
+  const first = edges[0]!;
+  const denom = edges[bins]! - first;
+  const list = `[${edges.map((e) => `${e}::DOUBLE`).join(', ')}]`;
+  const rows = await queryRows<{ i: number; r: bigint; k: bigint }>(
+    conn,
+    `WITH b AS (
+       SELECT x, r, k, least(CAST(trunc((x - (${first}::DOUBLE)) / (${denom}::DOUBLE) * ${bins}) AS BIGINT), ${bins - 1}) AS i0 FROM ${g.table}
+     ), e AS (SELECT ${list} AS e)
+     SELECT CAST(CASE WHEN x < e[i0 + 1] THEN i0 - 1 WHEN i0 <> ${bins - 1} AND x >= e[i0 + 2] THEN i0 + 1 ELSE i0 END AS INTEGER) AS i,
+            sum(r) AS r, sum(k) AS k
+     FROM b, e GROUP BY 1`,
+  );
+  const ref = new Array<number>(bins).fill(0);
+  const cur = new Array<number>(bins).fill(0);
+  for (const row of rows) {
+    ref[row.i] = toNumber(row.r);
+    cur[row.i] = toNumber(row.k);
+  }
+  return { edges, ref, cur };
+}
+
+/** The ECDF summaries: max |c_ref·n_cur − c_cur·n_ref| (KS, exact integers) and the Wasserstein-1 integral. */
+async function ecdfSummary(conn: DuckDBConnection, g: Grouped): Promise<{ dCount: number; wasserstein: number }> {
+  const [row] = await queryRows<{ d: unknown; w: unknown }>(
+    conn,
+    `SELECT max(abs(cr * ${g.nCur}::HUGEINT - ck * ${g.nRef}::HUGEINT)) AS d,
+            sum(abs(cr / ${g.nRef}::DOUBLE - ck / ${g.nCur}::DOUBLE) * dx) AS w
+     FROM (SELECT sum(r) OVER w AS cr, sum(k) OVER w AS ck, lead(x) OVER (ORDER BY x) - x AS dx
+           FROM ${g.table} WINDOW w AS (ORDER BY x ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW))`,
+  );
+  return { dCount: toNumber(row!.d), wasserstein: row!.w === null ? 0 : toNumber(row!.w) };
+}
+
+function chartCategories(keys: string[], ref: number[], cur: number[]): Distribution {
+  if (keys.length <= MAX_CHART_CATEGORIES) return { kind: 'categories', categories: keys, reference: ref, current: cur, other: null };
+  const sum = (a: number[]): number => a.reduce((s, v) => s + v, 0);
+  return {
+    kind: 'categories',
+    categories: keys.slice(0, MAX_CHART_CATEGORIES),
+    reference: ref.slice(0, MAX_CHART_CATEGORIES),
+    current: cur.slice(0, MAX_CHART_CATEGORIES),
+    other: { reference: sum(ref.slice(MAX_CHART_CATEGORIES)), current: sum(cur.slice(MAX_CHART_CATEGORIES)) },
+  };
+}
+
+async function columnDrift(
+  conn: DuckDBConnection,
+  c: DriftColumnSpec,
+  index: number,
+  ref: Omit<SideStats, 'unique'>,
+  cur: Omit<SideStats, 'unique'>,
+  opts: DriftOptions,
+): Promise<ColumnDrift> {
+  const g = await groupColumn(conn, c, index);
+  const base: ColumnDrift = {
+    column: c.name,
+    type: c.type,
+    method: null,
+    method_title: null,
+    score_kind: null,
+    threshold: null,
+    score: null,
+    statistic: null,
+    drifted: false,
+    skipped: null,
+    reference: { ...ref, unique: g.uniqueRef },
+    current: { ...cur, unique: g.uniqueCur },
+    distribution: null,
+  };
+  try {
+    if (g.nRef === 0 || g.nCur === 0) {
+      return { ...base, skipped: `no values in the ${g.nRef === 0 ? 'reference' : 'current'} data (all ${g.nRef === 0 ? ref.rows : cur.rows} rows missing)` };
+    }
+    const override = opts.methods?.[c.name];
+    const method = override ?? defaultStatTest(c.type, g.nRef, g.unique);
+    const info = STAT_TEST_INFO[method];
+    if (!info.types.includes(c.type)) {
+      throw new AppError('INVALID_CONFIG', `monitoring.drift.methods.${c.name}: ${method} does not apply to ${c.type} columns (it takes ${info.types.join(' or ')})`, {
+        column: c.name,
+        method,
+        type: c.type,
+      });
+    }
+    const threshold = opts.thresholds?.[c.name] ?? info.defaultThreshold;
+    let score: number;
+    let statistic: number | null = null;
+    let distribution: Distribution | null = null;
+    const histogramWanted = c.type === 'numerical' && g.uniqueRef > HISTOGRAM_MIN_UNIQUE;
+    if (method === 'ks' || method === 'wasserstein') {
+      const e = await ecdfSummary(conn, g);
+      if (method === 'ks') {
+        const r = ksTwoSamplePValue(g.nRef, g.nCur, e.dCount);
+        score = r.pvalue;
+        statistic = r.statistic;
+      } else {
+        score = e.wasserstein / Math.max(ref.std ?? 0, 0.001);
+        statistic = e.wasserstein;
+      }
+    } else if (usesShares(method) && histogramWanted) {
+      const h = await histogramCounts(conn, g);
+      distribution = { kind: 'histogram', edges: h.edges, reference: h.ref, current: h.cur };
+      const fill = method !== 'jensenshannon';
+      const p = sharesOf(h.ref, g.nRef, fill);
+      const q = sharesOf(h.cur, g.nCur, fill);
+      score = method === 'jensenshannon' ? jensenShannon(p, q) : method === 'psi' ? psi(p, q) : klDivergence(p, q);
+    } else {
+      const cat = await categoryCounts(conn, g);
+      distribution = chartCategories(cat.keys, cat.ref, cat.cur);
+      if (method === 'chisquare') {
+        const r = chiSquareTest(cat.ref, cat.cur, g.nRef, g.nCur);
+        score = r.pvalue;
+        statistic = r.statistic;
+      } else if (method === 'z') {
+        const r = zTest(cat.keys, cat.ref, cat.cur, g.nRef, g.nCur);
+        score = r.pvalue;
+        statistic = r.statistic;
+      } else {
+        const fill = method !== 'jensenshannon';
+        const p = sharesOf(cat.ref, g.nRef, fill);
+        const q = sharesOf(cat.cur, g.nCur, fill);
+        score = method === 'jensenshannon' ? jensenShannon(p, q) : method === 'psi' ? psi(p, q) : klDivergence(p, q);
+      }
+    }
+    if (distribution === null) {
+      if (histogramWanted) {
+        const h = await histogramCounts(conn, g);
+        distribution = { kind: 'histogram', edges: h.edges, reference: h.ref, current: h.cur };
+      } else {
+        const cat = await categoryCounts(conn, g);
+        distribution = chartCategories(cat.keys, cat.ref, cat.cur);
+      }
+    }
+    return {
+      ...base,
+      method,
+      method_title: info.title,
+      score_kind: info.kind,
+      threshold,
+      score,
+      statistic,
+      drifted: isDrifted(method, score, threshold),
+      distribution,
+    };
+  } finally {
+    await conn.run(`DROP TABLE IF EXISTS ${g.table}`);
+  }
+}
+
+/**
+ * Drift of every column. `refSql` / `curSql` are relations usable in FROM that have (at least) the
+ * columns; `instance` is the DuckDB the extra connections come from (the one `conn` belongs to).
+ */
+export async function computeDrift(
+  instance: DuckDBInstance,
+  conn: DuckDBConnection,
+  refSql: string,
+  curSql: string,
+  columns: readonly DriftColumnSpec[],
+  opts: DriftOptions,
+): Promise<DriftResult> {
+  const t0 = performance.now();
+  if (columns.length === 0) throw new AppError('INVALID_INPUT', 'no columns to compare: the reference and current data share no monitored column', {});
+  const seen = new Set<string>();
+  for (const c of columns) {
+    if (seen.has(c.name)) throw new AppError('INVALID_INPUT', `column "${c.name}" is listed twice`, { column: c.name });
+    seen.add(c.name);
+  }
+  await loadSides(conn, refSql, curSql, columns);
+  const tLoaded = performance.now();
+  const [ref, cur] = await Promise.all([sideStats(conn, 'drift_ref', columns), sideStats(conn, 'drift_cur', columns)]);
+  if (ref.rows === 0) throw new AppError('NOT_FOUND', 'the reference data has no rows', {});
+  if (cur.rows === 0) throw new AppError('NOT_FOUND', 'the current data has no rows', {});
+
+  const results = new Array<ColumnDrift>(columns.length);
+  const concurrency = Math.max(1, Math.min(opts.concurrency ?? 4, columns.length));
+  const conns: DuckDBConnection[] = [conn];
+  for (let i = 1; i < concurrency; i++) conns.push(await instance.connect());
+  let next = 0;
+  let done = 0;
+  try {
+    await Promise.all(
+      conns.map(async (cx) => {
+        for (;;) {
+          if (opts.signal?.aborted) throw cancelled('drift');
+          const i = next++;
+          if (i >= columns.length) return;
+          const c = columns[i]!;
+          results[i] = await columnDrift(cx, c, i, ref.stats.get(c.name)!, cur.stats.get(c.name)!, opts);
+          opts.onColumn?.(++done, columns.length, c.name);
+        }
+      }),
+    );
+  } finally {
+    for (const cx of conns.slice(1)) cx.closeSync();
+    await conn.run('DROP TABLE IF EXISTS drift_ref; DROP TABLE IF EXISTS drift_cur');
+  }
+  const tested = results.filter((r) => r.skipped === null);
+  const drifted = tested.filter((r) => r.drifted).length;
+  const share = tested.length === 0 ? 0 : drifted / tested.length;
+  return {
+    reference_rows: ref.rows,
+    current_rows: cur.rows,
+    columns: results,
+    dataset: { columns: tested.length, drifted_columns: drifted, share, drift_share: opts.driftShare, drift: tested.length > 0 && share >= opts.driftShare },
+    duration_ms: Math.round((performance.now() - t0) * 10) / 10,
+    timings: { load_ms: Math.round((tLoaded - t0) * 10) / 10, columns_ms: Math.round((performance.now() - tLoaded) * 10) / 10 },
+  };
+}
