@@ -243,7 +243,7 @@ describe('idempotent aggregates', () => {
     // What a processor killed after writing its state (and before producing anything) leaves behind.
     const plans = planViews(workspace.config);
     const state = ProcessorState.open(stateFileOf(workspace, 'taxi-stream-processor'), plans, 86_400_000);
-    const parsed = trips.slice(0, 20).map((t) => (parseTripMessage(t, workspace.config.data.validation) as { trip: never }).trip);
+    const parsed = trips.slice(0, 20).map((t) => (parseTripMessage(t, workspace.config.data.validation) as Extract<ReturnType<typeof parseTripMessage>, { ok: true }>).trip);
     const staged = state.stage(raw, 0, parsed);
     state.close();
     const run = await runInline(workspace, { idle_exit_ms: 300 }, { bus, predictor: null });
