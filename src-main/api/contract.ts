@@ -11,6 +11,7 @@ import { jobsMethods } from './methods/jobs.js';
 import { featuresMethods } from './methods/features.js';
 import { registryEvents, registryMethods } from './methods/registry.js';
 import { streamsMethods, TailEventSchema } from './methods/streams.js';
+import { modelsMethods } from './methods/models.js';
 import { processorMethods } from './methods/processor.js';
 import { settingsEvents, settingsMethods } from './methods/settings.js';
 
@@ -27,6 +28,7 @@ export const methods = {
   ...featuresMethods,
   ...registryMethods,
   ...streamsMethods,
+  ...modelsMethods,
   ...processorMethods,
   ...settingsMethods,
 } as const;

@@ -10,6 +10,7 @@ import { jobsHandlers } from './handlers/jobs.js';
 import { registryHandlers } from './handlers/registry.js';
 import { systemHandlers } from './handlers/system.js';
 import { streamsHandlers } from './handlers/streams.js';
+import { modelsHandlers } from './handlers/models.js';
 import { processorHandlers } from './handlers/processor.js';
 import { settingsHandlers } from './handlers/settings.js';
 
@@ -22,6 +23,7 @@ export const handlers: Handlers = {
   ...featuresHandlers,
   ...registryHandlers,
   ...streamsHandlers,
+  ...modelsHandlers,
   ...processorHandlers,
   ...settingsHandlers,
 };

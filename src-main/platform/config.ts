@@ -112,6 +112,24 @@ export function featureListsOf(fs: FeatureStoreConfig): Record<string, string[]>
   return Object.fromEntries(Object.entries(fs.feature_views).map(([view, v]) => [view, v.features.map((f) => f.name)]));
 }
 
+/** Training and serving defaults (the `models:` section); a config without it gets these. */
+export const ModelsSchema = z
+  .object({
+    registered_model: z.string().min(1).default('chicago_taxi_fare'),
+    feature_service: z.string().min(1).default('fare_model'),
+    serving: z
+      .object({
+        champion_alias: z.string().min(1).default('champion'),
+        challenger_alias: z.string().min(1).default('challenger'),
+        challenger_share: z.number().min(0).max(1).default(0.2),
+        cache_size: z.number().int().min(1).max(1000).default(8),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+export type ModelsConfig = z.infer<typeof ModelsSchema>;
+
 export const ConfigSchema = z
   .object({
     version: z.literal(1),
@@ -136,6 +154,7 @@ export const ConfigSchema = z
         raw_dead_letter: z.string().min(1),
       })
       .strict(),
+    models: ModelsSchema.prefault({}),
     data: z.object({ validation: ValidationSchema.default(ValidationSchema.parse({})) }).strict().default({
       validation: ValidationSchema.parse({}),
     }),
@@ -204,6 +223,15 @@ topics:
   metrics: taxi-model-metrics
   alerts: taxi-alerts
   raw_dead_letter: taxi-raw-data-dlq
+
+models:
+  registered_model: chicago_taxi_fare   # what training registers and serving loads
+  feature_service: fare_model           # the model's inputs
+  serving:
+    champion_alias: champion
+    challenger_alias: challenger
+    challenger_share: 0.2               # share of trips (sticky by trip_id) the challenger predicts
+    cache_size: 8                       # model versions kept loaded
 
 data:
   validation:

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { GenerateInputSchema, ImportInputSchema } from '../../api/contract.js';
 import { TransformInputSchema } from '../../api/methods/features.js';
 import { ReplayInputSchema } from '../../api/methods/streams.js';
+import { TrainInputSchema } from '../../api/methods/models.js';
 import { ProcessorInputSchema } from '../../api/methods/processor.js';
 import { MaterializeIncrementalInputSchema, MaterializeInputSchema } from '../../engines/features/online-schemas.js';
 import type { JobContext } from './context.js';
@@ -63,6 +64,12 @@ export const JOB_KINDS = {
     title: (i) => `Materialize ${i.views?.join(', ') ?? 'all views'} incrementally to ${i.end === undefined ? 'now' : new Date(i.end).toISOString().slice(0, 16)}`,
     unit: 'rows',
     run: async (i, ctx) => (await import('../../engines/features/materialize.js')).materializeIncremental(i, ctx),
+  }),
+  'models.train': kind({
+    input: TrainInputSchema,
+    title: (i) => `Train ${i.algorithm} ${i.task} model${i.alias ? ` → ${i.alias}` : ''}`,
+    unit: 'steps',
+    run: async (i, ctx) => (await import('../../engines/models/train.js')).trainModel(i, ctx),
   }),
   /** A task for testing the job system itself: counts to `steps`, `ms` apart; fails at `fail_at`. */
   'system.sleep': kind({
