@@ -190,8 +190,8 @@ describe('browser console', () => {
       expect(await page.locator(tid(`tab-${tab}`)).getAttribute('aria-selected')).toBe('true');
       await page.locator(tid(`panel-${tab}`)).waitFor();
       if (tab === 'overview') await page.locator(`${tid('data-months-chart')}[data-ready="true"] svg`).waitFor();
-      if (tab === 'features') {
-        await page.locator(tid('features-tab')).waitFor();
+      if (tab === 'features' || tab === 'models') {
+        await page.locator(tid(`${tab}-tab`)).waitFor();
         await screenshot(page, tab);
       } else if (tab !== 'overview' && tab !== 'jobs') {
         await page.locator(tid(`placeholder-${tab}`)).waitFor();
