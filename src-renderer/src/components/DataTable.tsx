@@ -241,7 +241,9 @@ export function DataTable<Row>(props: DataTableProps<Row>) {
   const template = gridTemplate(visible as readonly ColumnModel<unknown>[]);
   const minWidth = minRowWidth(visible as readonly ColumnModel<unknown>[]);
   const bodyHeight = sorted.length * rowHeight;
-  const boxHeight = height ?? Math.min(maxHeight, HEADER_HEIGHT + Math.max(bodyHeight, rowHeight * 3) + 2);
+  // With no rows, the box shrinks to its message whatever height was asked for.
+  const fitted = Math.min(maxHeight, HEADER_HEIGHT + Math.max(bodyHeight, rowHeight * 3) + 2);
+  const boxHeight = sorted.length === 0 ? fitted : (height ?? fitted);
   const gridStyle: CSSProperties = { gridTemplateColumns: template };
 
   let bodyMessage: ReactNode = null;

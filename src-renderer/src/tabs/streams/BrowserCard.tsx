@@ -59,7 +59,7 @@ export function BrowserCard({ topic, partitions }: { topic: string; partitions: 
         noValidate
         data-testid="browse-form"
       >
-        <label className="field">
+        <label className="field field-narrow">
           <span>Partition</span>
           <select value={draft.partition} onChange={(e) => set({ partition: e.target.value })} data-testid="browse-partition">
             <option value="">all</option>
@@ -94,7 +94,7 @@ export function BrowserCard({ topic, partitions }: { topic: string; partitions: 
             {errors.timestamp ? <span className="field-error">{errors.timestamp}</span> : null}
           </label>
         ) : null}
-        <label className="field">
+        <label className="field field-narrow">
           <span>Limit</span>
           <input value={draft.limit} onChange={(e) => set({ limit: e.target.value })} aria-invalid={!!errors.limit} inputMode="numeric" title={`up to ${formatInt(BROWSE_MAX)}`} data-testid="browse-limit" />
           {errors.limit ? <span className="field-error">{errors.limit}</span> : null}

@@ -1,41 +1,15 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
-import { call, toApiError, type ApiError, type Job, type MethodName } from '../../api/client';
+import { call, toApiError, type ApiError, type Output } from '../../api/client';
 import { Card } from '../../components/Card';
 import { Chart, type ChartOption } from '../../components/Chart';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { JobProgress } from '../../components/JobProgress';
 import { KeyValues } from '../../components/KeyValues';
 import { StatusBadge, type Tone } from '../../components/StatusBadge';
-import { formatInt, formatLatency, formatTime } from '../../components/format';
+import { formatInt, formatLatency, formatTime, formatUtc } from '../../components/format';
 import { useJobsStore } from '../../stores/jobs';
 
-/** streams.processor.status as agreed in the contract (src-main/api/methods/processor.ts). */
-export interface ProcessorStatusView {
-  running: boolean;
-  state?: string;
-  job_id: string | null;
-  group: string;
-  processed: number;
-  trips?: number;
-  dead_lettered: number;
-  duplicates?: number;
-  predicted: number;
-  prediction_skipped?: number;
-  skip_reason?: string | null;
-  rate_per_s: number;
-  lag: number | null;
-  last_error: string | null;
-  retries?: number;
-  started_at: string | null;
-  p50_ms: number | null;
-  p99_ms: number | null;
-  watermark?: string | null;
-}
-
-// The processor methods land in the contract separately; until then the panel reports their absence as an error.
-const STATUS = 'streams.processor.status' as MethodName;
-const START = 'streams.processor.start' as MethodName;
-const untyped = call as unknown as (method: MethodName, input?: unknown) => Promise<unknown>;
+type ProcessorStatusView = Output<'streams.processor.status'>;
 
 const POLL_MS = 2000;
 const HISTORY = 150;
@@ -76,7 +50,7 @@ export function ProcessorCard() {
     let timer: ReturnType<typeof setTimeout> | null = null;
     const poll = async (): Promise<void> => {
       try {
-        const s = (await untyped(STATUS, {})) as ProcessorStatusView;
+        const s = await call('streams.processor.status', {});
         if (!alive.current) return;
         setStatus(s);
         setError(null);
@@ -84,8 +58,6 @@ export function ProcessorCard() {
       } catch (err) {
         const e = toApiError(err);
         if (alive.current) setError(e);
-        // A server without the processor will not grow one by asking again.
-        if (e.code === 'UNKNOWN_METHOD') return;
       }
       if (alive.current) timer = setTimeout(() => void poll(), POLL_MS);
     };
@@ -100,7 +72,7 @@ export function ProcessorCard() {
     setStarting(true);
     setStartError(null);
     try {
-      const job = (await untyped(START, {})) as Job;
+      const job = await call('streams.processor.start', {});
       upsert([job]);
       setJobId(job.id);
     } catch (err) {
@@ -111,7 +83,7 @@ export function ProcessorCard() {
   };
 
   const option = useMemo(() => throughputOption(points), [points]);
-  const state = status ? (status.state ?? (status.running ? 'running' : 'stopped')) : 'unknown';
+  const state = status ? status.state : 'unknown';
   const shownJob = jobId ?? (status?.running ? status.job_id : null);
 
   return (
@@ -161,8 +133,10 @@ export function ProcessorCard() {
               rows={[
                 { key: 'Lag', value: status.lag === null ? '—' : formatInt(status.lag), testId: 'processor-lag' },
                 { key: 'Latency p50 / p99', value: `${formatLatency(status.p50_ms)} / ${formatLatency(status.p99_ms)}` },
-                { key: 'Duplicates skipped', value: status.duplicates === undefined ? '—' : formatInt(status.duplicates) },
-                { key: 'Watermark', value: status.watermark ? formatTime(status.watermark) : '—' },
+                { key: 'Trips', value: `${formatInt(status.trips)} (${formatInt(status.duplicates)} duplicates, ${formatInt(status.late)} late)` },
+                { key: 'Retries', value: status.retries > 0 ? <span className="text-warn">{status.retries}</span> : '0' },
+                { key: 'Bus / online store', value: `${status.bus ?? '—'} / ${status.online_store ?? '—'}` },
+                { key: 'Watermark (event time)', value: formatUtc(status.watermark) },
                 { key: 'Started', value: formatTime(status.started_at) },
                 ...(status.skip_reason ? [{ key: 'Predictions skipped', value: status.skip_reason }] : []),
                 ...(status.last_error ? [{ key: 'Last error', value: <span className="text-bad">{status.last_error}</span> }] : []),
