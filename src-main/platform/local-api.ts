@@ -107,15 +107,18 @@ async function stop(s: Services): Promise<void> {
   s.log.app.info({ url: running.url }, 'local API stopped');
 }
 
+const NOT_HERE = 'This process already serves the API (taxi-mlops serve): the switch belongs to the desktop app.';
+
 export function localApiState(s: Services): LocalApiState {
+  if (s.mode !== 'desktop') return stateOf(s, readStored(s), NOT_HERE);
   return stateOf(s, readStored(s), servers.has(s) ? `serving on ${servers.get(s)!.url}` : 'off');
 }
 
 /** Applies a change and (re)starts or stops the server to match it. */
 export async function setLocalApi(s: Services, change: LocalApiChange): Promise<LocalApiState> {
   if (s.mode !== 'desktop') {
-    if (Object.keys(change).length === 0) return { ...localApiState(s), message: 'this process already serves the API (taxi-mlops serve); the switch is for the desktop app' };
-    throw new AppError('UNAVAILABLE', 'the local API switch belongs to the desktop app; this process is taxi-mlops serve (or the CLI) already', { mode: s.mode });
+    if (Object.keys(change).length === 0) return localApiState(s);
+    throw new AppError('UNAVAILABLE', `the local API switch belongs to the desktop app; this process (${s.mode}) serves the API itself`, { mode: s.mode });
   }
   if (change.token !== undefined) {
     const store = writableSecretStore();

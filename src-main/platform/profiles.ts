@@ -334,7 +334,7 @@ async function testRegistry(ws: Workspace, timeoutMs: number): Promise<ServiceTe
   return timedTest('registry', r.type, target, timeoutMs, async () => {
     const store = await openRegistryStore(ws);
     try {
-      const page = await store.searchExperiments({ max_results: 1000 });
+      const page = await store.searchExperiments({ max_results: 100 });
       const n = page.items.length;
       return `${r.type === 'sqlite' ? 'embedded registry' : 'MLflow tracking server'}, ${n}${page.next_page_token ? '+' : ''} experiment${n === 1 ? '' : 's'}`;
     } finally {

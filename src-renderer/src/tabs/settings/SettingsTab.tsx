@@ -1,8 +1,13 @@
+import { useEffect } from 'react';
 import { Card } from '../../components/Card';
 import { KeyValues } from '../../components/KeyValues';
-import { Placeholder } from '../../components/Placeholder';
+import { useSettingsStore, watchSettings } from '../../stores/settings';
 import { useSystemStore } from '../../stores/system';
 import { useUiStore, type ThemeChoice } from '../../stores/ui';
+import { LocalApiCard } from './LocalApiCard';
+import { ProfileEditor } from './ProfileEditor';
+import { ProfilesCard } from './ProfilesCard';
+import './settings.css';
 
 const themes: ThemeChoice[] = ['system', 'light', 'dark'];
 
@@ -29,9 +34,10 @@ function ActiveProfileCard() {
       {info ? (
         <KeyValues
           rows={[
-            { key: 'Profile', value: info.profile },
+            { key: 'Profile', value: info.profile, testId: 'active-profile-name' },
             { key: 'Kind', value: info.profile_kind },
             { key: 'Workspace', value: <span className="path">{info.workspace}</span> },
+            { key: 'Mode', value: info.mode },
           ]}
         />
       ) : (
@@ -42,21 +48,19 @@ function ActiveProfileCard() {
 }
 
 export function SettingsTab() {
+  useEffect(() => {
+    void useSettingsStore.getState().refreshProfiles();
+    return watchSettings();
+  }, []);
   return (
-    <Placeholder
-      tab="settings"
-      title="Settings and profiles"
-      summary="Connection profiles choose the engines: embedded (SQLite, Parquet, local log) or cluster (Redis, Kafka, MLflow)."
-      planned={[
-        { name: 'Profiles', what: 'Create, edit, test and switch embedded and cluster profiles.' },
-        { name: 'Secrets', what: 'Passwords and tokens kept by the OS keychain, never in config.yaml.' },
-        { name: 'Workspace', what: 'Open another workspace and view the effective configuration.' },
-      ]}
-    >
-      <div className="grid grid-even">
+    <div className="settings-tab" data-testid="settings-tab">
+      <ProfilesCard />
+      <ProfileEditor />
+      <div className="grid grid-even settings-side">
         <ActiveProfileCard />
+        <LocalApiCard />
         <AppearanceCard />
       </div>
-    </Placeholder>
+    </div>
   );
 }
