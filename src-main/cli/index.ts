@@ -11,6 +11,7 @@ import { registerDataCommands } from './commands/data.js';
 import { registerFeatureCommands } from './commands/features.js';
 import { registerJobsCommands } from './commands/jobs.js';
 import { registerRegistryCommands } from './commands/registry.js';
+import { registerModelCommands } from './commands/models.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerStreamsCommands } from './commands/streams.js';
 import { registerStreamCommands } from './commands/stream.js';
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerFeatureCommands(program);
   registerJobsCommands(program);
   registerRegistryCommands(program);
+  registerModelCommands(program);
   registerServeCommand(program);
   registerStreamsCommands(program);
   registerStreamCommands(program);

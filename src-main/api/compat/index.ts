@@ -8,6 +8,7 @@ import type { Services } from '../../platform/services.js';
 import { registerMlflowRoutes } from './mlflow.js';
 import { registerFeastRoutes } from './feast.js';
 import { registerKafkaRoutes } from './kafka.js';
+import { registerPredictRoutes } from './predict.js';
 
 export type CompatRoutes = (app: FastifyInstance, s: Services) => void | Promise<void>;
 
@@ -16,4 +17,5 @@ export const COMPAT_ROUTES: CompatRoutes[] = [
   registerMlflowRoutes,
   registerKafkaRoutes,
   registerFeastRoutes,
+  registerPredictRoutes,
 ];

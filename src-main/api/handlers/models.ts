@@ -14,9 +14,9 @@ async function specSummary(r: RegistryStore, name: string, version: string, runI
   const key = `${r.location}\u0000${name}\u0000${version}`;
   const hit = specSummaries.get(key);
   if (hit) return hit;
-  const { parseRunsUri } = await import('../../engines/registry/paths.js');
+  const { sourceOf } = await import('../../engines/models/model-io.js');
   const { MODEL_FILES } = await import('../../engines/models/layout.js');
-  const src = parseRunsUri(source);
+  const src = sourceOf({ source, run_id: runId });
   let features: ModelVersionSummary['features'] = [];
   try {
     const body = await r.downloadArtifact(src?.runId ?? runId, `${src?.path ? `${src.path}/` : ''}${MODEL_FILES.spec}`);

@@ -7,7 +7,7 @@ import { parse as parseYaml } from 'yaml';
 import { AppError, isAppError } from '../../platform/errors.js';
 import type { Services } from '../../platform/services.js';
 import { getRegistry } from '../registry/index.js';
-import { parseRunsUri } from '../registry/paths.js';
+import { parseRunsUri, safeArtifactPath } from '../registry/paths.js';
 import type { ModelVersion, RegistryStore } from '../registry/types.js';
 import { Encoder, FeatureSpecSchema, type FeatureRow, type FeatureSpec } from './feature-spec.js';
 import { MLMODEL_FLAVOR, MODEL_FILES } from './layout.js';
@@ -59,12 +59,24 @@ function checkLinear(m: unknown, dim: number, where: string): LinearModel {
   return x as LinearModel;
 }
 
+/**
+ * The run and artifact folder of a version: its runs:/ source, or (as MLflow stores it after
+ * registration) an artifact URI ending in <run_id>/artifacts/<path>.
+ */
+export function sourceOf(v: Pick<ModelVersion, 'source' | 'run_id'>): { runId: string; path: string } | null {
+  const runs = parseRunsUri(v.source);
+  if (runs) return runs;
+  const m = /\/([^/]+)\/artifacts(?:\/(.*?))?\/?$/.exec(v.source);
+  if (m && (!v.run_id || m[1] === v.run_id)) return { runId: m[1]!, path: safeArtifactPath(m[2] ?? '', 'source') };
+  return null;
+}
+
 /** Loads a version from an open registry (usable inside job workers, which have no Services). */
 export async function loadModelFromRegistry(r: RegistryStore, name: string, version: string | number, mv?: ModelVersion): Promise<LoadedModel> {
   const v = mv ?? (await r.getModelVersion(name, String(version)));
   const label = `model ${name} version ${v.version}`;
-  const src = parseRunsUri(v.source);
-  if (!src) throw new AppError('INVALID_FILE', `${label}: source ${v.source} is not a runs:/ URI this app can load`, { source: v.source });
+  const src = sourceOf(v);
+  if (!src) throw new AppError('INVALID_FILE', `${label}: source ${v.source} names no run artifact folder this app can load`, { source: v.source });
   const runId = src.runId;
   const at = (f: string): string => (src.path ? `${src.path}/${f}` : f);
   const mlmodelText = (await download(r, runId, at(MODEL_FILES.mlmodel), label)).toString('utf8');

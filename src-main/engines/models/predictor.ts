@@ -108,7 +108,8 @@ export class Predictor {
     try {
       version = (await this.o.registry.getModelVersionByAlias(name, alias)).version;
     } catch (e) {
-      if (!isAppError(e) || e.code !== 'RESOURCE_DOES_NOT_EXIST') throw e;
+      // MLflow answers a missing alias with INVALID_PARAMETER_VALUE, a missing model with RESOURCE_DOES_NOT_EXIST.
+      if (!isAppError(e) || (e.code !== 'RESOURCE_DOES_NOT_EXIST' && e.code !== 'INVALID_PARAMETER_VALUE')) throw e;
       version = null;
     }
     this.aliases.set(key, { version, at: now });
@@ -213,15 +214,17 @@ export class Predictor {
     return { values, statuses };
   }
 
-  private overrideName(plan: ServicePlan, name: string, model: LoadedModel): string {
+  private overrideName(plan: ServicePlan, name: string, model: LoadedModel, lenient: boolean): string | null {
     if (model.featureNames.includes(name)) return name;
-    const full = plan.bare.get(name);
+    const full = plan.bare.get(name)?.filter((f) => model.featureNames.includes(f));
     if (full?.length === 1) return full[0]!;
+    if (lenient) return null;
     if (full && full.length > 1) throw new AppError('INVALID_INPUT', `feature "${name}" is ambiguous; name one of ${full.join(', ')}`, { feature: name, candidates: full });
     throw new AppError('INVALID_INPUT', `feature "${name}" is not an input of ${model.name} version ${model.version} (its inputs: ${model.featureNames.join(', ')})`, { feature: name });
   }
 
-  async predict(raw: PredictInput): Promise<PredictOutput> {
+  /** `ignoreUnknownFeatures`: request values that are not model inputs are skipped instead of refused (the trip-message route). */
+  async predict(raw: PredictInput, opts: { ignoreUnknownFeatures?: boolean } = {}): Promise<PredictOutput> {
     const started = performance.now();
     const parsed = PredictInputSchema.safeParse(raw);
     if (!parsed.success) {
@@ -280,7 +283,8 @@ export class Predictor {
       if (r.features) {
         const plan = this.plan(m.spec.feature_service);
         for (const [k, v] of Object.entries(r.features)) {
-          const f = this.overrideName(plan, k, m);
+          const f = this.overrideName(plan, k, m, opts.ignoreUnknownFeatures ?? false);
+          if (f === null) continue;
           row[f] = v;
           st[f] = 'REQUEST';
         }
