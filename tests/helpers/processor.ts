@@ -123,3 +123,50 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | undefined |
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }
+
+// ---------- portal CSV of test trips, so the offline store can hold exactly the trips the stream carries ----------
+
+const PORTAL_HEADER = [
+  'Trip ID', 'Taxi ID', 'Trip Start Timestamp', 'Trip End Timestamp', 'Trip Seconds', 'Trip Miles', 'Pickup Census Tract', 'Dropoff Census Tract',
+  'Pickup Community Area', 'Dropoff Community Area', 'Fare', 'Tips', 'Tolls', 'Extras', 'Trip Total', 'Payment Type', 'Company',
+  'Pickup Centroid Latitude', 'Pickup Centroid Longitude', 'Pickup Centroid Location', 'Dropoff Centroid Latitude', 'Dropoff Centroid Longitude', 'Dropoff Centroid Location',
+];
+
+function portalTime(iso: string): string {
+  const d = new Date(iso);
+  const h = d.getUTCHours();
+  const p2 = (n: number): string => String(n).padStart(2, '0');
+  return `${p2(d.getUTCMonth() + 1)}/${p2(d.getUTCDate())}/${d.getUTCFullYear()} ${p2(h % 12 === 0 ? 12 : h % 12)}:${p2(d.getUTCMinutes())}:${p2(d.getUTCSeconds())} ${h < 12 ? 'AM' : 'PM'}`;
+}
+
+export function portalCsv(trips: readonly Record<string, unknown>[]): string {
+  const rows = trips.map((t) =>
+    [
+      t.trip_id, t.taxi_id, portalTime(t.pickup_datetime as string), portalTime(t.dropoff_datetime as string), t.trip_seconds, t.trip_distance, '', '',
+      t.pickup_community_area, t.dropoff_community_area, t.fare_amount, t.tips, 0, 0, (t.fare_amount as number) + (t.tips as number), t.payment_type, t.company,
+      t.pickup_latitude, t.pickup_longitude, '', t.dropoff_latitude, t.dropoff_longitude, '',
+    ].join(','),
+  );
+  return `${PORTAL_HEADER.join(',')}\n${rows.join('\n')}\n`;
+}
+
+
+/**
+ * Trips imported into the trip store, transformed into features and a linear fare model trained on
+ * them and registered (alias `alias`, default champion): what the processor needs to predict.
+ */
+export async function trainTestModel(ws: Workspace, opts: { alias?: string; l2?: number; trips?: number } = {}): Promise<{ version: string }> {
+  const { importTrips } = await import('../../src-main/engines/data/import.js');
+  const { transformFeatures } = await import('../../src-main/engines/features/transform.js');
+  const { trainModel } = await import('../../src-main/engines/models/train.js');
+  const { ImportInputSchema } = await import('../../src-main/api/contract.js');
+  const ctx = inlineContext(ws, silentLogger());
+  const csv = path.join(ws.paths.root, 'training-trips.csv');
+  if (!fs.existsSync(csv)) {
+    fs.writeFileSync(csv, portalCsv(tripMessages(opts.trips ?? 800, { start: '2024-02-20T06:00:00Z', stepS: 300, prefix: 'train' })));
+    await importTrips(ImportInputSchema.parse({ path: csv }), ctx);
+    await transformFeatures({}, ctx);
+  }
+  const r = await trainModel({ algorithm: 'linear', alias: opts.alias ?? 'champion', ...(opts.l2 !== undefined ? { l2: opts.l2 } : {}) }, ctx);
+  return { version: r.version };
+}

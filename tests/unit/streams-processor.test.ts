@@ -24,7 +24,7 @@ import { openServices } from '../../src-main/platform/services.js';
 import { ImportInputSchema, type Job } from '../../src-main/api/contract.js';
 import { ReplayInputSchema } from '../../src-main/api/methods/streams.js';
 import type { Bus } from '../../src-main/engines/streams/types.js';
-import { jsonOf, processorWorkspace, publishTrips, readAll, runInline, tripMessages } from '../helpers/processor.js';
+import { jsonOf, portalCsv, processorWorkspace, publishTrips, readAll, runInline, tripMessages } from '../helpers/processor.js';
 
 const cleanups: (() => void | Promise<void>)[] = [];
 afterAll(async () => {
@@ -42,32 +42,6 @@ async function localWorkspace(onePartition = false) {
   const bus = await openPlatformBus(t.workspace);
   cleanups.push(t.cleanup, () => bus.close());
   return { ...t, bus };
-}
-
-// ---------- portal CSV of test trips, so the offline store can hold exactly the trips the stream carries ----------
-
-const PORTAL_HEADER = [
-  'Trip ID', 'Taxi ID', 'Trip Start Timestamp', 'Trip End Timestamp', 'Trip Seconds', 'Trip Miles', 'Pickup Census Tract', 'Dropoff Census Tract',
-  'Pickup Community Area', 'Dropoff Community Area', 'Fare', 'Tips', 'Tolls', 'Extras', 'Trip Total', 'Payment Type', 'Company',
-  'Pickup Centroid Latitude', 'Pickup Centroid Longitude', 'Pickup Centroid Location', 'Dropoff Centroid Latitude', 'Dropoff Centroid Longitude', 'Dropoff Centroid Location',
-];
-
-function portalTime(iso: string): string {
-  const d = new Date(iso);
-  const h = d.getUTCHours();
-  const p2 = (n: number): string => String(n).padStart(2, '0');
-  return `${p2(d.getUTCMonth() + 1)}/${p2(d.getUTCDate())}/${d.getUTCFullYear()} ${p2(h % 12 === 0 ? 12 : h % 12)}:${p2(d.getUTCMinutes())}:${p2(d.getUTCSeconds())} ${h < 12 ? 'AM' : 'PM'}`;
-}
-
-function portalCsv(trips: readonly Record<string, unknown>[]): string {
-  const rows = trips.map((t) =>
-    [
-      t.trip_id, t.taxi_id, portalTime(t.pickup_datetime as string), portalTime(t.dropoff_datetime as string), t.trip_seconds, t.trip_distance, '', '',
-      t.pickup_community_area, t.dropoff_community_area, t.fare_amount, t.tips, 0, 0, (t.fare_amount as number) + (t.tips as number), t.payment_type, t.company,
-      t.pickup_latitude, t.pickup_longitude, '', t.dropoff_latitude, t.dropoff_longitude, '',
-    ].join(','),
-  );
-  return `${PORTAL_HEADER.join(',')}\n${rows.join('\n')}\n`;
 }
 
 describe('stream processor features', () => {

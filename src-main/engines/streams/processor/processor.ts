@@ -28,7 +28,7 @@ import type { Bus, MessageBatch, OutgoingMessage, Subscription } from '../types.
 import { deadLetterOf, intake, type Refused } from './intake.js';
 import { ErrorWindows, LatencyRing, RateMeter } from './metrics.js';
 import { planViews, type ViewPlan } from './plan.js';
-import { isNoModel, loadPredictor, type PredictorLike } from './predict.js';
+import { isNoModel, loadPredictor, modelFeatureNames, type PredictorLike } from './predict.js';
 import { workerServices } from './services.js';
 import { ProcessorState, stateFileOf, type StagedTrip } from './state.js';
 
@@ -56,11 +56,15 @@ class StopRequested extends Error {
   }
 }
 
-/** Failures worth waiting out: anything but a refusal of what we sent or of the configuration. */
+/**
+ * Failures worth waiting out: a backend that is down or slow (UNAVAILABLE, TIMEOUT), a Kafka error of
+ * any kind (a restarting broker yields several), and errors that are not ours at all (sockets).
+ */
 export function isTransient(e: unknown): boolean {
   if (e instanceof StopRequested) return false;
-  const code = (e as { code?: unknown }).code;
-  return !(typeof code === 'string' && ['INVALID_INPUT', 'INVALID_CONFIG', 'CANCELLED', 'INTERNAL'].includes(code));
+  if (!(e instanceof AppError)) return true;
+  if (e.code === 'UNAVAILABLE' || e.code === 'TIMEOUT') return true;
+  return e.code === 'INTERNAL' && Array.isArray((e.details as { brokers?: unknown } | undefined)?.brokers);
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -88,12 +92,15 @@ class Processor {
   readonly startedAt = Date.now();
   stopRequested = false;
   lastActivity = Date.now();
+  subscribed = false;
+  busy = false;
   lastError: string | null = null;
   retries = 0;
   lag: number | null = null;
   bus: Bus | null = null;
   store: OnlineStore | null = null;
   private predictor: PredictorLike | null | undefined;
+  private modelInputs: Set<string> | undefined;
   private noModelUntil = 0;
   private lastWindow = Date.now();
   private lastExpire = Date.now();
@@ -141,6 +148,16 @@ class Processor {
 
   readonly handle = async (batch: MessageBatch): Promise<void> => {
     if (this.stopRequested) throw new StopRequested();
+    this.busy = true;
+    try {
+      await this.handleBatch(batch);
+    } finally {
+      this.busy = false;
+      this.lastActivity = Date.now();
+    }
+  };
+
+  private async handleBatch(batch: MessageBatch): Promise<void> {
     const deadline = Date.now() + BATCH_RETRY_BUDGET_MS;
     const rules = this.ctx.workspace.config.data.validation;
     const refused: Refused[] = [];
@@ -191,7 +208,7 @@ class Processor {
     this.maybeExpire();
     this.progress();
     this.deps.onBatch?.({ messages: batch.messages.length, predictions: predictions.messages.length, latencies: predictions.latencies });
-  };
+  }
 
   private async pushOnline(staged: readonly StagedTrip[]): Promise<void> {
     const ws = this.ctx.workspace;
@@ -247,12 +264,16 @@ class Processor {
       this.counters.prediction_skipped += fresh.length;
       return none;
     }
-    const requests = fresh.map(({ s }) => ({
-      trip_id: s.trip.trip_id,
-      taxi_id: s.trip.taxi_id,
-      ...(s.trip.pickup_community_area !== null ? { pickup_community_area: s.trip.pickup_community_area } : {}),
-      features: this.featuresOf(s),
-    }));
+    // Entity keys other than the trip are left out: every value comes with the request, so the
+    // predictor need not read back from the online store what was just written to it.
+    this.modelInputs ??= modelFeatureNames(this.ctx.workspace.config);
+    const inputs = this.modelInputs;
+    const requests = fresh.map(({ s }) => {
+      const all = this.featuresOf(s);
+      const features: Record<string, FeatureValue> = {};
+      for (const k in all) if (inputs.size === 0 || inputs.has(k)) features[k] = all[k]!;
+      return { trip_id: s.trip.trip_id, features };
+    });
     let out;
     try {
       out = await this.retrying('predict', () => predictor.predict({ requests }), deadline);
@@ -426,7 +447,8 @@ export async function runProcessor(opts: ProcessorOptions, ctx: JobContext, deps
   ctx.signal.addEventListener('abort', onAbort, { once: true });
   const watch = setInterval(() => {
     if (opts.limit !== undefined && p.counters.processed >= opts.limit) requestStop('limit');
-    if (opts.idle_exit_ms !== undefined && Date.now() - p.lastActivity >= opts.idle_exit_ms) requestStop('idle');
+    // Idleness counts only while subscribed: opening backends or waiting out an outage is not idle.
+    if (opts.idle_exit_ms !== undefined && p.subscribed && !p.busy && Date.now() - p.lastActivity >= opts.idle_exit_ms) requestStop('idle');
   }, 50);
   const statusTimer = setInterval(() => p.writeStatus(p.retries > 0 ? 'retrying' : 'running'), STATUS_EVERY_MS);
   const lagTimer = setInterval(() => void p.refreshLag(), LAG_EVERY_MS);
@@ -438,9 +460,11 @@ export async function runProcessor(opts: ProcessorOptions, ctx: JobContext, deps
     while (!p.stopRequested) {
       let sub: Subscription | null = null;
       try {
+        const opening = Date.now();
         p.bus ??= deps.bus ?? (await getBus(services));
         p.store ??= deps.store ?? (await getOnlineStore(services));
         await p.refreshPartitions();
+        ctx.log.info({ ms: Date.now() - opening, bus: p.bus.kind, store: p.store.kind }, 'subscribing');
         sub = await p.bus.consume({
           group: opts.group,
           topics: [ws.config.topics.raw],
@@ -453,14 +477,19 @@ export async function runProcessor(opts: ProcessorOptions, ctx: JobContext, deps
         if (p.stopRequested) wake();
         // Idle time counts from when the group is joined, not from when the job was queued.
         p.lastActivity = Math.max(p.lastActivity, Date.now());
-        await Promise.race([sub.done, stop]);
+        p.subscribed = true;
+        await Promise.race([sub.done, stop]).finally(() => (p.subscribed = false));
         await sub.stop();
         await sub.done;
         if (!p.stopRequested) throw new AppError('UNAVAILABLE', 'the consumer left its group');
       } catch (e) {
         if (sub) await sub.stop().catch(() => undefined);
-        if (e instanceof StopRequested || p.stopRequested) break;
+        if (e instanceof StopRequested) break;
         if (!isTransient(e)) throw e;
+        if (p.stopRequested) {
+          ctx.log.warn({ err: errText(e) }, 'batch not finished at stop; it is read again next time');
+          break;
+        }
         p.lastError = errText(e);
         p.retries++;
         ctx.log.warn({ err: p.lastError, retry_in_ms: backoff }, 'stream processor interrupted; resuming from the last committed offsets');
