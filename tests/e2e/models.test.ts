@@ -9,15 +9,21 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
+import type { Job } from '../../src-main/api/contract.js';
 import { dispatch } from '../../src-main/api/dispatch.js';
+import { TrainInputSchema } from '../../src-main/api/methods/models.js';
 import { startHttpServer, type HttpServer } from '../../src-main/api/http.js';
+import { tripStoreRelation } from '../../src-main/engines/data/store.js';
 import { getRegistry } from '../../src-main/engines/registry/index.js';
 import type { Metric } from '../../src-main/engines/registry/types.js';
+import { openEngineDb, queryOne } from '../../src-main/platform/duckdb.js';
 import { openServices, type Services } from '../../src-main/platform/services.js';
 import { initWorkspace } from '../../src-main/platform/workspace.js';
 import { launchChromium, openConsolePage, screenshot, type ConsolePage } from './browser.js';
 
+/** The config's default registered model, so a model trained from the form becomes its next version. */
 const MODEL = 'chicago_taxi_fare';
+const DAY = 86_400_000;
 
 interface SeedRun {
   name: string;
@@ -93,6 +99,43 @@ async function seedRegistry(): Promise<void> {
   await r.transitionModelVersionStage({ name: MODEL, version: '1', stage: 'Production', archive_existing_versions: false });
 }
 
+async function runJob(method: string, input: unknown): Promise<Job> {
+  const job = await ok<Job>(method, input);
+  const done = await services.jobs.wait(job.id);
+  if (done.status !== 'succeeded') throw new Error(`${method}: ${done.status} ${JSON.stringify(done.error)}`);
+  return done;
+}
+
+/** Trips of the last days, their features offline and online: what training and prediction read. */
+async function seedFeatures(): Promise<void> {
+  const now = Date.now();
+  await runJob('data.generate', { rows: 12_000, seed: 7, start: new Date(now - 4 * DAY).toISOString().slice(0, 10), end: new Date(now - 60_000).toISOString() });
+  await runJob('features.transform', {});
+  await runJob('features.materialize', { start: new Date(now - 5 * DAY).toISOString().slice(0, 10), end: new Date(now + 120_000).toISOString() });
+}
+
+/** A taxi and pickup area of the newest stored trip: their online rows are the freshest there are. */
+async function newestTrip(): Promise<{ taxi_id: string; area: number }> {
+  const db = await openEngineDb(services.workspace, { threads: 1 });
+  try {
+    const row = await queryOne<{ taxi_id: string; area: number }>(
+      db.conn,
+      `SELECT taxi_id, pickup_community_area::INTEGER AS area FROM ${tripStoreRelation(services.workspace)} WHERE taxi_id IS NOT NULL AND pickup_community_area IS NOT NULL ORDER BY pickup_datetime DESC LIMIT 1`,
+    );
+    return row;
+  } finally {
+    db.close();
+  }
+}
+
+/** The message the contract gives for a train field, so the test never hard-codes zod's wording. */
+function trainMessage(input: Record<string, unknown>, field: string): string {
+  const parsed = TrainInputSchema.safeParse(input);
+  const issue = parsed.success ? undefined : parsed.error.issues.find((i) => i.path[0] === field);
+  if (!issue) throw new Error(`expected ${JSON.stringify(input)} to be invalid at ${field}`);
+  return issue.message;
+}
+
 /** The run names shown in the runs table, in order. */
 const tableRunIds = (): Promise<string[]> => page.locator(`${tid('runs-table')} ${tid('run-row')}`).evaluateAll((rows) => rows.map((r) => r.getAttribute('data-key') ?? ''));
 
@@ -101,11 +144,12 @@ beforeAll(async () => {
   initWorkspace(dir);
   services = await openServices({ workspace: dir, mode: 'server' });
   await seedRegistry();
+  await seedFeatures();
   server = await startHttpServer({ services, host: '127.0.0.1', port: 0 });
   browser = await launchChromium();
   session = await openConsolePage(browser);
   page = session.page;
-}, 120_000);
+}, 240_000);
 
 afterAll(async () => {
   await session?.context.close();
@@ -285,12 +329,86 @@ describe('models tab', () => {
     await page.locator(`${tid('version-hourly-chart')}[data-ready="true"] svg`).waitFor();
   });
 
+  it('validates the train form with the contract schema, then trains a linear model with a live progress bar', { timeout: 180_000 }, async () => {
+    await page.locator(tid('models-nav-train')).click();
+    await page.locator(tid('train-form')).waitFor();
+    const before = services.jobs.list({ limit: 1000 }).length;
+    await page.locator(tid('train-algorithm-mlp')).click();
+    await page.locator(tid('train-epochs')).fill('0');
+    await expect.poll(() => page.locator(tid('train-epochs-error')).textContent()).toBe(trainMessage({ epochs: 0 }, 'epochs'));
+    await page.locator(tid('train-learning_rate')).fill('fast');
+    await expect.poll(() => page.locator(tid('train-learning_rate-error')).textContent()).toBe(trainMessage({ learning_rate: 'fast' }, 'learning_rate'));
+    await page.locator(tid('train-submit')).click();
+    expect(await page.locator(tid('train-submit')).isDisabled()).toBe(true);
+    expect(await page.locator(tid('train-job')).count()).toBe(0);
+    expect(services.jobs.list({ limit: 1000 }).length).toBe(before);
+
+    await page.locator(tid('train-algorithm-linear')).click();
+    await page.locator(tid('train-run_name')).fill('linear-from-ui');
+    expect(await page.locator(tid('train-epochs-error')).count()).toBe(0);
+    await page.locator(tid('train-submit')).click();
+    const box = page.locator(tid('train-job'));
+    await box.locator(tid('train-job-bar')).waitFor();
+    await page.locator(`${tid('train-job')}:is([data-status="succeeded"], [data-status="failed"], [data-status="cancelled"])`).waitFor({ timeout: 150_000 });
+    const job = services.jobs.get((await box.getAttribute('data-job-id'))!);
+    expect({ status: job.status, error: job.error }).toEqual({ status: 'succeeded', error: null });
+    expect(job.input).toMatchObject({ algorithm: 'linear', run_name: 'linear-from-ui' });
+    const result = job.result as { version: string; run_id: string; registered_model: string };
+    expect(result.registered_model).toBe(MODEL);
+    await page.locator(`${tid('train-outcome')}[data-version="${result.version}"]`).waitFor();
+    expect(await page.locator(tid('train-job-bar')).getAttribute('data-percent')).toBe('100');
+    expect((await ok<{ info: { run_name: string } }>('registry.runs.get', { run_id: result.run_id })).info.run_name).toBe('linear-from-ui');
+    await screenshot(page, 'models-train');
+  });
+
+  it('shows the predictor’s error with its code when the champion cannot serve', async () => {
+    // The seeded versions have no real model behind them; the trained one does.
+    await page.locator(tid('models-nav-predict')).click();
+    await page.locator(tid('predict-form')).waitFor();
+    await page.locator(tid('predict-route')).selectOption('alias');
+    await page.locator(tid('predict-alias')).fill('champion');
+    await page.locator(tid('predict-trip_id')).fill('e2e-trip-1');
+    await page.locator(tid('predict-submit')).click();
+    const expected = await fails('models.predict', { model: MODEL, alias: 'champion', requests: [{ trip_id: 'e2e-trip-1', pickup_community_area: 8 }] });
+    await page.locator(tid('predict-error')).waitFor();
+    expect(await page.locator(`${tid('predict-error')} ${tid('error-code')}`).textContent()).toBe(expected.code);
+  });
+
+  it('predicts a trip with the trained version: prediction, version and feature statuses as the API gives them', async () => {
+    const trained = (await ok<{ versions: { version: string }[] }>('registry.versions.list', { name: MODEL })).versions.map((v) => Number(v.version));
+    const version = String(Math.max(...trained));
+    const trip = await newestTrip();
+    await page.locator(tid('predict-route')).selectOption('version');
+    await page.locator(tid('predict-version')).selectOption(version);
+    await page.locator(tid('predict-trip_id')).fill('e2e-trip-2');
+    await page.locator(tid('predict-taxi_id')).fill(trip.taxi_id);
+    await page.locator(tid('predict-pickup_community_area')).fill(String(trip.area));
+    await page.locator(tid('predict-submit')).click();
+    const card = page.locator(`${tid('prediction')}[data-trip-id="e2e-trip-2"]`);
+    await card.waitFor();
+    const api = await ok<{ predictions: { prediction: number; model_version: string; feature_statuses: Record<string, string> }[] }>('models.predict', {
+      model: MODEL,
+      version,
+      requests: [{ trip_id: 'e2e-trip-2', taxi_id: trip.taxi_id, pickup_community_area: trip.area }],
+    });
+    const p = api.predictions[0]!;
+    expect(Number.isFinite(p.prediction)).toBe(true);
+    expect(await card.getAttribute('data-version')).toBe(version);
+    expect(Number(await card.locator(tid('prediction-value')).getAttribute('data-value'))).toBeCloseTo(p.prediction, 9);
+    const statuses = await card.locator(tid('feature-status')).evaluateAll((els) => els.map((e) => e.getAttribute('data-status')));
+    expect(statuses.length).toBe(Object.keys(p.feature_statuses).length);
+    expect(statuses.sort()).toEqual(Object.values(p.feature_statuses).sort());
+    // The taxi drove minutes ago: its online features are there.
+    expect(statuses).toContain('PRESENT');
+    await screenshot(page, 'models-predict');
+  });
+
   it('renders the tab for the screenshot without console errors', async () => {
     await page.locator(tid('models-nav-overview')).click();
     await expect.poll(() => page.locator(`${tid('variant-champion')}`).getAttribute('data-version')).toBe('2');
     await expect.poll(() => page.locator(`${tid('variant-champion-metrics')} [data-metric="rmse"] strong`).textContent()).toBe(String(SEED[2]!.rmse));
     await screenshot(page, 'models');
     // The browser logs the 400s of the bad filter and the refused alias above; anything else is a fault.
-    expect(session.problems.filter((p) => !/status of 400 .*\/api\/rpc\/registry\.(runs\.search|aliases\.set)\)/.test(p))).toEqual([]);
+    expect(session.problems.filter((p) => !/status of \d+ .*\/api\/rpc\/(registry\.runs\.search|registry\.aliases\.set|models\.predict)\)/.test(p))).toEqual([]);
   });
 });

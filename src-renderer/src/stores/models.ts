@@ -5,8 +5,9 @@
  * the page and the selection.
  */
 import { create } from 'zustand';
-import { call, on, toApiError, type ApiError, type Output } from '../api/client';
+import { call, on, toApiError, type ApiError, type Input, type Job, type Output } from '../api/client';
 import { idle, remoteLoader, type Remote } from './async';
+import { isTerminal, useJobsStore } from './jobs';
 
 export type Experiment = Output<'registry.experiments.list'>['experiments'][number];
 export type Run = Output<'registry.runs.get'>;
@@ -15,6 +16,16 @@ export type ModelVersion = Output<'registry.versions.get'>;
 export type Comparison = Output<'registry.runs.compare'>;
 export type FileInfo = Output<'registry.artifacts.list'>['files'][number];
 export type RegistryInfo = Output<'registry.info'>;
+export type ServingState = Output<'models.serving'>;
+export type PredictInput = Input<'models.predict'>;
+export type PredictOutput = Output<'models.predict'>;
+export type TrainInput = Input<'models.train'>;
+
+export interface PredictResult {
+  request: PredictInput;
+  response: PredictOutput;
+  at: number;
+}
 
 export interface RunsQuery {
   /** Empty: every active experiment. */
@@ -73,7 +84,19 @@ interface ModelsState {
   models: Remote<RegisteredModel[]>;
   versions: Remote<ModelVersions>;
   action: ActionState;
+  serving: Remote<ServingState>;
+  shareBusy: boolean;
+  shareError: ApiError | null;
+  predict: Remote<PredictResult>;
+  /** The last training job started from the Train form, followed live through the jobs store. */
+  trainJobId: string | null;
+  trainStarting: boolean;
+  trainError: ApiError | null;
   refreshInfo(): Promise<void>;
+  refreshServing(model?: string): Promise<void>;
+  setChallengerShare(share: number): Promise<void>;
+  runPredict(input: PredictInput): Promise<void>;
+  startTraining(input: TrainInput): Promise<Job | null>;
   refreshExperiments(): Promise<void>;
   searchRuns(query?: Partial<RunsQuery>): Promise<void>;
   goToPage(page: number): Promise<void>;
@@ -130,6 +153,8 @@ export const useModelsStore = create<ModelsState>()((set, get) => {
   const loadComparison = remoteLoader(() => get().comparison, (comparison) => set({ comparison }));
   const loadModels = remoteLoader(() => get().models, (models) => set({ models }));
   const loadVersions = remoteLoader(() => get().versions, (versions) => set({ versions }));
+  const loadServing = remoteLoader(() => get().serving, (serving) => set({ serving }));
+  const loadPredict = remoteLoader(() => get().predict, (predict) => set({ predict }));
 
   const fetchPage = (query: RunsQuery, page: number, token: string | null): Promise<void> =>
     loadRuns(async () => {
@@ -149,8 +174,42 @@ export const useModelsStore = create<ModelsState>()((set, get) => {
     models: idle(),
     versions: idle(),
     action: { busy: null, error: null, done: null },
+    serving: idle(),
+    shareBusy: false,
+    shareError: null,
+    predict: idle(),
+    trainJobId: null,
+    trainStarting: false,
+    trainError: null,
 
     refreshInfo: () => loadInfo(() => call('registry.info')),
+    refreshServing: (model) => loadServing(() => call('models.serving', model ? { model } : {})),
+    setChallengerShare: async (share) => {
+      set({ shareBusy: true, shareError: null });
+      try {
+        const serving = await call('models.setChallengerShare', { share });
+        set({ serving: { data: serving, loading: false, error: null, updatedAt: Date.now() } });
+      } catch (err) {
+        set({ shareError: toApiError(err) });
+      } finally {
+        set({ shareBusy: false });
+      }
+    },
+    runPredict: (input) => loadPredict(async () => ({ request: input, response: await call('models.predict', input), at: Date.now() })),
+    startTraining: async (input) => {
+      set({ trainStarting: true, trainError: null });
+      try {
+        const job = await call('models.train', input);
+        useJobsStore.getState().upsert([job]);
+        set({ trainJobId: job.id });
+        return job;
+      } catch (err) {
+        set({ trainError: toApiError(err) });
+        return null;
+      } finally {
+        set({ trainStarting: false });
+      }
+    },
     refreshExperiments: () => loadExperiments(async () => (await call('registry.experiments.list', { max_results: 1000, view_type: 'ACTIVE_ONLY' })).experiments),
     searchRuns: async (patch) => {
       const query = { ...get().runsQuery, ...patch };
@@ -235,13 +294,26 @@ export function followRegistry(): () => void {
       const model = s.versions.data?.model;
       if (model) void s.loadVersions(model);
     }
+    // A moved alias changes what serves.
+    if (touched.has('alias') || touched.has('version') || touched.has('model')) void s.refreshServing(s.serving.data?.model);
   };
-  const off = on('registry.changed', (e) => {
-    entities.add(e.entity);
+  const schedule = (entity: string): void => {
+    entities.add(entity);
     timer ??= setTimeout(refresh, REFRESH_DEBOUNCE_MS);
+  };
+  const off = on('registry.changed', (e) => schedule(e.entity));
+  // A training job that ends has logged a run and maybe registered a version: its registry events may have
+  // come from a worker that publishes nothing, so the end of the job is the signal too.
+  const offJobs = on('jobs.progress', (job) => {
+    if (job.kind === 'models.train' && isTerminal(job.status)) {
+      schedule('run');
+      schedule('alias');
+      schedule('experiment');
+    }
   });
   return () => {
     off();
+    offJobs();
     if (timer) clearTimeout(timer);
   };
 }

@@ -9,9 +9,11 @@ import { CompareSection } from './CompareSection';
 import { ExperimentsSection } from './ExperimentsSection';
 import { MetricsSection } from './MetricsSection';
 import { OverviewSection } from './OverviewSection';
+import { PredictSection } from './PredictSection';
 import { RegistrySection } from './RegistrySection';
 import { RunDetail } from './RunDetail';
 import { RunsSection } from './RunsSection';
+import { TrainSection } from './TrainSection';
 import { modelsHref, sections, useModelsPath, type SectionId } from './path';
 import './models.css';
 
@@ -70,6 +72,12 @@ export function ModelsTab() {
       break;
     case 'metrics':
       body = <MetricsSection model={path.object} />;
+      break;
+    case 'train':
+      body = <TrainSection />;
+      break;
+    case 'predict':
+      body = <PredictSection />;
       break;
     default:
       body = <OverviewSection />;

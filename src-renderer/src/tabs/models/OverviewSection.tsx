@@ -4,6 +4,7 @@ import { Card } from '../../components/Card';
 import { DataTable, type Column } from '../../components/DataTable';
 import { formatNumber, formatTime } from '../../components/format';
 import { useModelsStore, type RegisteredModel } from '../../stores/models';
+import { ServingPanel } from './ServingPanel';
 import { goToModels, modelsHref } from './path';
 import { headlineKeys, metricOf } from './runs';
 
@@ -143,6 +144,7 @@ export function OverviewSection() {
       {focus ? (
         <Card title={`Serving · ${focus.name}`} subtitle="Champion and challenger aliases with their evaluation metrics on the time-based holdout" testId="serving-card">
           <VariantCards model={focus} />
+          <ServingPanel model={focus.name} />
         </Card>
       ) : null}
     </div>
