@@ -131,38 +131,58 @@ function checkNames(selections: readonly ViewSelection[], fullNames: boolean): s
   return names;
 }
 
-/** Reads one view's rows for the request's keys (each distinct key once). */
-async function readView(store: OnlineStore, s: ViewSelection, keys: readonly string[]): Promise<(OnlineRecord | null)[]> {
-  const unique = [...new Set(keys)];
-  const records = await store.read({ name: s.view.name, join_key: s.view.entity.join_key }, unique, s.features.map((f) => f.name));
-  if (unique.length === keys.length) return records;
-  const byKey = new Map(unique.map((k, i) => [k, records[i]!]));
-  return keys.map((k) => byKey.get(k)!);
+/**
+ * Reads one view's rows for the request's keys. Repeated keys are not folded: the stores answer one
+ * entry per key given, and folding would cost a set of every key on every request to save a lookup
+ * only when a key repeats.
+ */
+function readView(store: OnlineStore, s: ViewSelection, keys: readonly string[]): Promise<(OnlineRecord | null)[]> {
+  return store.read({ name: s.view.name, join_key: s.view.entity.join_key }, keys, s.features.map((f) => f.name));
 }
 
+/**
+ * One view's feature columns. Row facts shared by every feature (found, expired, event time) are
+ * worked out once per row, and each column's arrays are allocated at their final size.
+ */
 function featureColumns(s: ViewSelection, records: readonly (OnlineRecord | null)[], now: number): OnlineFeaturesResponse['results'] {
+  const n = records.length;
   const oldest = now - s.view.ttl_seconds * 1000;
+  const checkAge = s.view.ttl_seconds > 0;
   const iso = new Map<number, string>();
-  const stamp = (ts: number): string => {
-    let t = iso.get(ts);
-    if (t === undefined) iso.set(ts, (t = isoOf(ts)));
-    return t;
-  };
-  return s.features.map((_, j) => {
-    const values: FeatureValue[] = [];
-    const statuses: FeatureStatus[] = [];
-    const times: string[] = [];
-    for (const rec of records) {
-      const v = rec?.values[j];
-      let status: FeatureStatus;
-      if (rec === null || v === undefined) status = 'NOT_FOUND';
-      else if (s.view.ttl_seconds > 0 && rec.event_ts < oldest) status = 'OUTSIDE_MAX_AGE';
-      else status = v === null ? 'NULL_VALUE' : 'PRESENT';
-      values.push(status === 'PRESENT' ? v! : null);
-      statuses.push(status);
-      times.push(rec === null ? EPOCH : stamp(rec.event_ts));
+  const times = new Array<string>(n);
+  const expired = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const rec = records[i]!;
+    if (rec === null) {
+      times[i] = EPOCH;
+      continue;
     }
-    return { values, statuses, event_timestamps: times };
+    let t = iso.get(rec.event_ts);
+    if (t === undefined) iso.set(rec.event_ts, (t = isoOf(rec.event_ts)));
+    times[i] = t;
+    if (checkAge && rec.event_ts < oldest) expired[i] = 1;
+  }
+  return s.features.map((_, j) => {
+    const values = new Array<FeatureValue>(n);
+    const statuses = new Array<FeatureStatus>(n);
+    for (let i = 0; i < n; i++) {
+      const rec = records[i]!;
+      const v = rec === null ? undefined : rec.values[j];
+      if (v === undefined) {
+        statuses[i] = 'NOT_FOUND';
+        values[i] = null;
+      } else if (expired[i] === 1) {
+        statuses[i] = 'OUTSIDE_MAX_AGE';
+        values[i] = null;
+      } else if (v === null) {
+        statuses[i] = 'NULL_VALUE';
+        values[i] = null;
+      } else {
+        statuses[i] = 'PRESENT';
+        values[i] = v;
+      }
+    }
+    return { values, statuses, event_timestamps: j === 0 ? times : times.slice() };
   });
 }
 
@@ -193,8 +213,8 @@ export async function getOnlineFeatures(input: GetOnlineFeaturesInput, ctx: Feat
     const now = (ctx.now ?? Date.now)();
     const entityResults = [...columns.values()].map((values) => ({
       values,
-      statuses: values.map((): FeatureStatus => 'PRESENT'),
-      event_timestamps: values.map(() => EPOCH),
+      statuses: new Array<FeatureStatus>(values.length).fill('PRESENT'),
+      event_timestamps: new Array<string>(values.length).fill(EPOCH),
     }));
     const featureResults = resolved.views.flatMap((s, k) => featureColumns(s, records[k]!, now));
     return { metadata: { feature_names: [...columns.keys(), ...names] }, results: [...entityResults, ...featureResults] };

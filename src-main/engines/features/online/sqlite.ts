@@ -66,10 +66,13 @@ class SqliteOnlineStore implements OnlineStore {
       .prepare<[string, string]>('SELECT event_ts, created_ts, schema_id, payload FROM online_features WHERE view = ? AND entity_key = ?')
       .raw(true);
     // A batch is one statement: SQLite walks the index for each key without a round trip through JS.
+    // CROSS JOIN pins the order (keys outside, one primary-key probe each: left to itself the planner
+    // may scan the whole view instead); rows come back tagged with the key's position in the request,
+    // so they are placed without a map from key text.
     this.selectMany = db
       .prepare<[string, string]>(
-        `SELECT entity_key, event_ts, created_ts, schema_id, payload FROM online_features
-         WHERE view = ? AND entity_key IN (SELECT value FROM json_each(?))`,
+        `SELECT j.key, f.event_ts, f.created_ts, f.schema_id, f.payload
+         FROM json_each(?) j CROSS JOIN online_features f ON f.view = ? AND f.entity_key = j.value`,
       )
       .raw(true);
     this.schemaInsert = db.prepare('INSERT OR IGNORE INTO online_schemas (view, schema_id, features) VALUES (?, ?, ?)');
@@ -120,18 +123,21 @@ class SqliteOnlineStore implements OnlineStore {
   async read(view: Pick<OnlineView, 'name' | 'join_key'>, keys: readonly string[], features: readonly string[]): Promise<(OnlineRecord | null)[]> {
     this.assertOpen();
     const maps = new Map<number, number[] | null>();
-    const recordOf = (row: RowOut | undefined): OnlineRecord | null => {
-      if (!row) return null;
-      const [eventTs, createdTs, schemaId, payload] = row;
+    const recordOf = (eventTs: number, createdTs: number, schemaId: number, payload: string): OnlineRecord => {
       let index = maps.get(schemaId);
       if (index === undefined) maps.set(schemaId, (index = indexMap(this.featuresOf(view.name, schemaId), features)));
       return { event_ts: eventTs, created_ts: createdTs, values: pick(parseValues(payload), index) };
     };
-    if (keys.length < 4) return keys.map((key) => recordOf(this.select.get(view.name, key) as RowOut | undefined));
-    const rows = this.selectMany.all(view.name, JSON.stringify(keys)) as [string, number, number, number, string][];
-    const byKey = new Map<string, RowOut>();
-    for (const r of rows) byKey.set(r[0], [r[1], r[2], r[3], r[4]]);
-    return keys.map((key) => recordOf(byKey.get(key)));
+    if (keys.length < 4) {
+      return keys.map((key) => {
+        const row = this.select.get(view.name, key) as RowOut | undefined;
+        return row ? recordOf(row[0], row[1], row[2], row[3]) : null;
+      });
+    }
+    const rows = this.selectMany.all(JSON.stringify(keys), view.name) as [number, ...RowOut][];
+    const out = new Array<OnlineRecord | null>(keys.length).fill(null);
+    for (const r of rows) out[r[0]] = recordOf(r[1], r[2], r[3], r[4]);
+    return out;
   }
 
   async deleteView(view: Pick<OnlineView, 'name' | 'join_key'>): Promise<number> {
