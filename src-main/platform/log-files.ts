@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { AppError } from './errors.js';
 import type { LogEntry, LogLevel } from '../api/methods/settings.js';
+import type { Services } from './services.js';
 
 export const LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'];
 const PINO_LEVELS: Record<number, LogLevel> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' };
@@ -206,4 +207,13 @@ export class LogFollower {
   close(): void {
     clearInterval(this.timer);
   }
+}
+
+/** One follower per running app, started by the first tail that asks to follow; events go to every client. */
+export function followWorkspaceLogs(s: Services): Promise<LogFollower> {
+  return s.resource(
+    'log-follower',
+    async () => new LogFollower(s.workspace.paths.logsDir, (file, entries) => s.events.publish('logs.line', { file, entries })),
+    (f) => f.close(),
+  );
 }

@@ -8,11 +8,13 @@ import { Kafka } from 'kafkajs';
 import { parseDocument } from 'yaml';
 import type { ProfileView, SecretStatus, ServiceTest } from '../api/methods/settings.js';
 import { openOnlineStore } from '../engines/features/online/index.js';
+import { getScheduler } from '../engines/features/runtime.js';
 import { openRegistryStore } from '../engines/registry/index.js';
 import { openBus } from '../engines/streams/index.js';
 import { kafkaConfigOf } from '../engines/streams/kafka/client.js';
 import { parseConfig, type Config } from './config.js';
 import { AppError, errorShape } from './errors.js';
+import { followWorkspaceLogs } from './log-files.js';
 import { createLogger } from './logging.js';
 import type { Profile } from './profile-schema.js';
 import { envNameOf, secretSource, writableSecretStore, type SecretStore } from './secrets.js';
@@ -74,12 +76,23 @@ export function listProfiles(s: Services): { active: string; profiles: ProfileVi
   };
 }
 
-/** Rebuilds the engines on the config now on disk (Services.reload, or the same steps for a hand-built Services). */
+/**
+ * Rebuilds the engines on the config now on disk (Services.reload, or the same steps for a hand-built
+ * Services). Background work the operator had on — the feature scheduler, the live log tail — is started
+ * again on the new profile rather than silently left off.
+ */
 export async function reloadServices(s: Services): Promise<string[]> {
-  if (s.reload) return s.reload();
-  s.workspace = openWorkspace(s.workspace.paths.root);
-  await s.closeResources();
-  return [];
+  const schedulerWasOn = (await getScheduler(s)).running;
+  let closed: string[];
+  if (s.reload) closed = await s.reload();
+  else {
+    s.workspace = openWorkspace(s.workspace.paths.root);
+    await s.closeResources();
+    closed = [];
+  }
+  if (closed.includes('log-follower')) await followWorkspaceLogs(s);
+  if (schedulerWasOn) (await getScheduler(s)).start(false);
+  return closed;
 }
 
 // ---------- editing config.yaml ----------

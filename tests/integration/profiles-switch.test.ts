@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { dispatch } from '../../src-main/api/dispatch.js';
 import { getOnlineStore } from '../../src-main/engines/features/runtime.js';
 import { getBus } from '../../src-main/engines/streams/index.js';
@@ -171,8 +171,19 @@ describe.skipIf(!redis || !kafka || !mlflow)('profile switching against Redis, K
     if (!r.ok) expect(r.error.code).toBe('CONFLICT');
   });
 
-  it('switches back to the embedded profile', async () => {
+  it('switches back to the embedded profile, keeping the scheduler and the live log tail on', async () => {
+    await ok('features.scheduler.start', { run_now: false });
+    await ok('logs.tail', { file: 'app.log', limit: 1, follow: true });
     await ok('settings.profile.activate', { name: 'local' });
+    expect((await ok<{ running: boolean }>('features.scheduler.status')).running).toBe(true);
+    await ok('features.scheduler.stop');
+    const lines: string[] = [];
+    const off = s.events.subscribe((e) => {
+      if (e.event === 'logs.line') lines.push(...e.payload.entries.map((x) => x.msg));
+    });
+    s.log.app.info('after the switch');
+    await vi.waitFor(() => expect(lines).toContain('after the switch'), { timeout: 5000 });
+    off();
     expect((await getOnlineStore(s)).kind).toBe('sqlite');
     expect((await getBus(s)).kind).toBe('local');
     expect((await getRegistry(s)).kind).toBe('sqlite');

@@ -1,18 +1,8 @@
 import type { settingsMethods } from '../methods/settings.js';
 import type { HandlersFor } from '../handler-types.js';
-import { LogFollower, listLogFiles, logFilePath, readTail } from '../../platform/log-files.js';
+import { followWorkspaceLogs, listLogFiles, logFilePath, readTail } from '../../platform/log-files.js';
 import { localApiState, setLocalApi } from '../../platform/local-api.js';
 import { activateProfile, deleteProfile, listProfiles, saveProfile, testProfile } from '../../platform/profiles.js';
-import type { Services } from '../../platform/services.js';
-
-/** One follower per running app, started by the first tail that asks to follow; events go to every client. */
-function followLogs(s: Services): Promise<LogFollower> {
-  return s.resource(
-    'log-follower',
-    async () => new LogFollower(s.workspace.paths.logsDir, (file, entries) => s.events.publish('logs.line', { file, entries })),
-    (f) => f.close(),
-  );
-}
 
 export const settingsHandlers: HandlersFor<keyof typeof settingsMethods> = {
   'settings.profiles': (_i, s) => listProfiles(s),
@@ -32,7 +22,7 @@ export const settingsHandlers: HandlersFor<keyof typeof settingsMethods> = {
     const dir = s.workspace.paths.logsDir;
     const file = logFilePath(dir, i.file);
     const tail = readTail(file, i.file, i.limit, { level: i.level, text: i.text });
-    if (i.follow) await followLogs(s);
+    if (i.follow) await followWorkspaceLogs(s);
     return { file: i.file, ...tail, following: i.follow };
   },
 };
