@@ -386,6 +386,19 @@ describe('streams tab', () => {
     expect(measure.wheel.frames + measure.jumps.frames).toBe(360);
   });
 
+  it('renders the dark theme', async () => {
+    const dark = await openConsolePage(browser, { colorScheme: 'dark' });
+    try {
+      await dark.page.goto(`${server.url}/#/streams/${RAW}?group=${GROUP}`);
+      await dark.page.locator(`${tid('messages-table')} [data-key]`).first().waitFor();
+      await dark.page.locator(`${tid('group-detail')}[data-group="${GROUP}"]`).waitFor();
+      await screenshot(dark.page, 'streams-dark');
+      expect(dark.problems).toEqual([]);
+    } finally {
+      await dark.context.close();
+    }
+  });
+
   it('ran without console errors, page exceptions or CSP violations', () => {
     // Expected: the refused produce (400, shown on the form as the test wanted).
     const expected = /status of 400 \(Bad Request\) \(http:[^)]+\/api\/rpc\/streams\.produce\)/;

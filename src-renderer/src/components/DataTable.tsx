@@ -27,7 +27,7 @@
  * `rowTestId(row)`) with `data-key`, header cells `${testId}-th-${key}` with `aria-sort`.
  */
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useCallback, useDeferredValue, useEffect, useMemo, useRef, useState, type CSSProperties, type KeyboardEvent, type ReactNode } from 'react';
+import { memo, useCallback, useDeferredValue, useEffect, useMemo, useRef, useState, type CSSProperties, type KeyboardEvent, type ReactNode } from 'react';
 import type { ApiError } from '../api/client';
 import { ErrorNotice } from './ErrorNotice';
 import { Spinner } from './Spinner';
@@ -118,6 +118,48 @@ function defaultCell<Row>(col: Column<Row>, row: Row): ReactNode {
     </span>
   );
 }
+
+
+interface RowProps<Row> {
+  row: Row;
+  index: number;
+  rowId: string;
+  top: number;
+  height: number;
+  template: string;
+  columns: readonly Column<Row>[];
+  selected: boolean;
+  className: string | undefined;
+  testId: string;
+  onRowClick: ((row: Row, index: number) => void) | undefined;
+}
+
+/**
+ * One rendered row. Memoized so that scrolling re-renders only the rows entering the window: rows that
+ * stay keep identical props (their absolute offset does not change) and React skips them.
+ */
+function DataRowImpl<Row>({ row, index, rowId, top, height, template, columns, selected, className, testId, onRowClick }: RowProps<Row>) {
+  return (
+    <div
+      role="row"
+      aria-rowindex={index + 2}
+      aria-selected={selected}
+      className={`dt-row${index % 2 ? ' dt-odd' : ''}${selected ? ' dt-selected' : ''}${onRowClick ? ' dt-clickable' : ''}${className ? ` ${className}` : ''}`}
+      style={{ gridTemplateColumns: template, height, transform: `translateY(${top}px)` }}
+      onClick={onRowClick ? () => onRowClick(row, index) : undefined}
+      data-testid={testId}
+      data-key={rowId}
+      data-index={index}
+    >
+      {columns.map((c) => (
+        <div key={c.key} role="gridcell" className={`dt-td dt-${c.align ?? 'left'}${c.className ? ` ${c.className}` : ''}`}>
+          {c.render ? c.render(row, index) : defaultCell(c, row)}
+        </div>
+      ))}
+    </div>
+  );
+}
+const DataRow = memo(DataRowImpl) as typeof DataRowImpl;
 
 function ColumnChooser<Row>({ columns, shown, onToggle, testId }: { columns: readonly Column<Row>[]; shown: Set<string>; onToggle: (key: string) => void; testId: string }) {
   return (
@@ -210,6 +252,8 @@ export function DataTable<Row>(props: DataTableProps<Row>) {
     overscan: 12,
     // The sticky header sits inside the scroll box, above the rows.
     scrollMargin: HEADER_HEIGHT,
+    // Render on the next frame rather than synchronously inside each scroll event: fewer renders per frame.
+    useFlushSync: false,
   });
 
   const selectedIndex = useMemo(() => (selectedKey === null ? -1 : sorted.findIndex((r, i) => rowKey(r, i) === selectedKey)), [sorted, selectedKey, rowKey]);
@@ -335,27 +379,21 @@ export function DataTable<Row>(props: DataTableProps<Row>) {
               {virtualizer.getVirtualItems().map((item) => {
                 const row = sorted[item.index] as Row;
                 const key = rowKey(row, item.index);
-                const selected = key === selectedKey;
-                const extra = rowClassName?.(row);
                 return (
-                  <div
+                  <DataRow
                     key={key}
-                    role="row"
-                    aria-rowindex={item.index + 2}
-                    aria-selected={selected}
-                    className={`dt-row${item.index % 2 ? ' dt-odd' : ''}${selected ? ' dt-selected' : ''}${onRowClick ? ' dt-clickable' : ''}${extra ? ` ${extra}` : ''}`}
-                    style={{ ...gridStyle, height: rowHeight, transform: `translateY(${item.start - HEADER_HEIGHT}px)` }}
-                    onClick={onRowClick ? () => onRowClick(row, item.index) : undefined}
-                    data-testid={rowTestId ? rowTestId(row) : `${testId}-row`}
-                    data-key={key}
-                    data-index={item.index}
-                  >
-                    {visible.map((c) => (
-                      <div key={c.key} role="gridcell" className={`dt-td dt-${c.align ?? 'left'}${c.className ? ` ${c.className}` : ''}`}>
-                        {c.render ? c.render(row, item.index) : defaultCell(c, row)}
-                      </div>
-                    ))}
-                  </div>
+                    row={row}
+                    index={item.index}
+                    rowId={key}
+                    top={item.start - HEADER_HEIGHT}
+                    height={rowHeight}
+                    template={template}
+                    columns={visible}
+                    selected={key === selectedKey}
+                    className={rowClassName?.(row)}
+                    testId={rowTestId ? rowTestId(row) : `${testId}-row`}
+                    onRowClick={onRowClick}
+                  />
                 );
               })}
             </div>

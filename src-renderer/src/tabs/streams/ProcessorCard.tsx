@@ -19,10 +19,10 @@ const toneOf = (s: string): Tone => (s === 'running' ? 'ok' : s === 'retrying' ?
 function throughputOption(points: { at: number; rate: number; lag: number | null }[]): ChartOption {
   return {
     animation: false,
-    grid: { left: 8, right: 12, top: 26, bottom: 4, containLabel: true },
-    legend: { top: 0, right: 0, itemWidth: 12, itemHeight: 8 },
+    grid: { left: 8, right: 12, top: 34, bottom: 4, containLabel: true },
+    legend: { top: 0, left: 0, itemWidth: 12, itemHeight: 8 },
     tooltip: { trigger: 'axis' },
-    xAxis: { type: 'time', axisLabel: { hideOverlap: true } },
+    xAxis: { type: 'time', splitNumber: 3, axisLabel: { hideOverlap: true, formatter: '{HH}:{mm}:{ss}' } },
     yAxis: [
       { type: 'value', name: 'msg/s', nameTextStyle: { align: 'left' } },
       { type: 'value', name: 'lag', splitLine: { show: false } },

@@ -16,7 +16,7 @@ type PartitionRow = TopicDescription['partition_info'][number];
 const ids = (xs: number[]): string => (xs.length ? xs.join(', ') : '—');
 
 const partitionColumns: Column<PartitionRow>[] = [
-  { key: 'partition', header: 'Partition', align: 'right', width: 90 },
+  { key: 'partition', header: 'Partition', align: 'right', width: 104 },
   { key: 'low', header: 'Low offset', align: 'right', title: 'First offset still held (log start)', render: (p) => <span data-testid="partition-low">{formatInt(p.low)}</span> },
   { key: 'high', header: 'High offset', align: 'right', title: 'Offset the next message gets (log end)', render: (p) => <span data-testid="partition-high">{formatInt(p.high)}</span> },
   { key: 'messages', header: 'Messages', align: 'right' },

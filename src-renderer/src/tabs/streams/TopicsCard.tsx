@@ -21,7 +21,7 @@ const columns: Column<TopicSummary>[] = [
       </a>
     ),
   },
-  { key: 'partitions', header: 'Partitions', align: 'right', width: 100 },
+  { key: 'partitions', header: 'Partitions', align: 'right', width: 112 },
   {
     key: 'messages',
     header: 'Messages',

@@ -19,7 +19,7 @@ export const messageTime = (m: StreamMessage): string => `${m.timestamp.replace(
 export const messageColumns: Column<StreamMessage>[] = [
   { key: 'partition', header: 'Part.', align: 'right', width: 64 },
   { key: 'offset', header: 'Offset', align: 'right', width: 96 },
-  { key: 'timestamp_ms', header: 'Time (UTC)', width: 200, value: (m) => m.timestamp_ms, render: (m) => <span className="dt-text mono-small">{messageTime(m)}</span> },
+  { key: 'timestamp_ms', header: 'Time (UTC)', width: 236, value: (m) => m.timestamp_ms, render: (m) => <span className="dt-text mono-small">{messageTime(m)}</span> },
   { key: 'key', header: 'Key', width: 160, render: (m) => (m.key === null ? <span className="muted">—</span> : <code title={m.key}>{m.key}</code>) },
   {
     key: 'value',
