@@ -50,6 +50,9 @@ let session: ConsolePage;
 let page: Page;
 const runIds = new Map<string, string>();
 let experimentId: string;
+let sweepId: string;
+/** A learning-rate sweep: more runs than one page holds. */
+const SWEEP_RUNS = 31;
 
 const tid = (id: string): string => `[data-testid="${id}"]`;
 
@@ -88,6 +91,14 @@ async function seedRegistry(): Promise<void> {
     await r.uploadArtifact(id, 'model/model.json', Buffer.from(JSON.stringify({ algorithm: s.algorithm })));
     await r.uploadArtifact(id, 'evaluation.json', Buffer.from(JSON.stringify({ rmse: s.rmse })));
     await r.updateRun(id, { status: 'FINISHED', end_time: ts + 5_000 });
+  }
+  sweepId = await r.createExperiment({ name: 'lr-sweep-e2e' });
+  for (let i = 0; i < SWEEP_RUNS; i++) {
+    const run = await r.createRun({ experiment_id: sweepId, run_name: `sweep-${String(i).padStart(2, '0')}`, start_time: t0 + i * 1000 });
+    await r.logBatch(run.info.run_id, {
+      params: [{ key: 'learning_rate', value: String((i + 1) / 1000) }],
+      metrics: [{ key: 'rmse', value: 3 + Math.abs(i - 15) / 10, timestamp: t0 + i * 1000, step: 0 }],
+    });
   }
   await r.createRegisteredModel({ name: MODEL, description: 'Fare regressors (e2e)' });
   for (const name of ['linear-baseline', 'mlp-wide']) {
@@ -136,8 +147,15 @@ function trainMessage(input: Record<string, unknown>, field: string): string {
   return issue.message;
 }
 
-/** The run names shown in the runs table, in order. */
+/** The run ids in the runs table's rendered rows, in order (the table is virtualized: the top rows). */
 const tableRunIds = (): Promise<string[]> => page.locator(`${tid('runs-table')} ${tid('run-row')}`).evaluateAll((rows) => rows.map((r) => r.getAttribute('data-key') ?? ''));
+
+/** The page the table holds: its row count, and the rows rendered match the start of `expected`. */
+async function tablePage(): Promise<{ total: number; rendered: string[] }> {
+  const total = Number(await page.locator(tid('runs-table-count')).getAttribute('data-total'));
+  return { total, rendered: await tableRunIds() };
+}
+const pageOf = (ids: string[]) => (p: { total: number; rendered: string[] }) => p.total === ids.length && p.rendered.length > 0 && p.rendered.every((id, i) => id === ids[i]);
 
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'taxi-e2e-models-'));
@@ -215,6 +233,31 @@ describe('models tab', () => {
     expect(await page.locator(tid('runs-query-error')).count()).toBe(0);
   });
 
+  it('pages through runs with the server’s page tokens, in the order asked for', async () => {
+    await page.locator(tid('runs-experiment')).selectOption(sweepId);
+    await expect.poll(() => page.evaluate(() => location.hash)).toBe(`#/models/runs/${sweepId}`);
+    await page.locator(tid('runs-order')).fill('metrics.rmse ASC, attributes.run_name ASC');
+    await page.locator(tid('runs-page-size')).selectOption('25');
+    const all = (await ok<{ runs: { info: { run_id: string } }[] }>('registry.runs.search', { experiment_ids: [sweepId], order_by: ['metrics.rmse ASC', 'attributes.run_name ASC'], max_results: 1000 })).runs.map(
+      (r) => r.info.run_id,
+    );
+    expect(all.length).toBe(SWEEP_RUNS);
+    await page.locator(tid('runs-search')).click();
+    await expect.poll(async () => pageOf(all.slice(0, 25))(await tablePage())).toBe(true);
+    expect(await page.locator(tid('runs-prev')).isDisabled()).toBe(true);
+    await page.locator(tid('runs-next')).click();
+    await expect.poll(tableRunIds).toEqual(all.slice(25));
+    expect(await page.locator(tid('runs-pager')).getAttribute('data-page')).toBe('1');
+    expect(await page.locator(tid('runs-next')).isDisabled()).toBe(true);
+    await page.locator(tid('runs-prev')).click();
+    await expect.poll(async () => pageOf(all.slice(0, 25))(await tablePage())).toBe(true);
+
+    await page.locator(tid('runs-experiment')).selectOption(experimentId);
+    await page.locator(tid('runs-order')).fill('attributes.start_time DESC');
+    await page.locator(tid('runs-search')).click();
+    await expect.poll(tableRunIds).toEqual([...SEED].reverse().map((s) => runIds.get(s.name)));
+  });
+
   it('opens a run with its params, metrics, loss history and artifacts', async () => {
     const id = runIds.get('mlp-small')!;
     await page.locator(`${tid('run-row')}[data-key="${id}"]`).click();
@@ -232,6 +275,7 @@ describe('models tab', () => {
 
   it('compares two runs: loss lines, parallel coordinates and a scatter drawn by ECharts', async () => {
     await page.locator(tid('models-nav-runs')).click();
+    await page.locator(tid('runs-experiment')).selectOption(experimentId);
     await expect.poll(() => page.locator(tid('run-row')).count()).toBe(3);
     if ((await page.locator(tid('clear-selection')).count()) > 0) await page.locator(tid('clear-selection')).click();
     const a = runIds.get('mlp-small')!;
@@ -401,6 +445,20 @@ describe('models tab', () => {
     // The taxi drove minutes ago: its online features are there.
     expect(statuses).toContain('PRESENT');
     await screenshot(page, 'models-predict');
+  });
+
+  it('opens sections from deep links: a comparison restores its selection, an unknown model says so', async () => {
+    const ids = [runIds.get('linear-baseline')!, runIds.get('mlp-small')!];
+    await page.goto(`${server.url}/#/models/compare/${ids.join(',')}`);
+    await page.locator(`${tid('compare')}[data-runs="2"]`).waitFor();
+    expect(await page.locator(`${tid('models-nav-compare')} .count`).textContent()).toBe('2');
+    await page.locator(`${tid('compare-parallel-chart')}[data-ready="true"] svg`).waitFor();
+    await page.goto(`${server.url}/#/models/registry/no_such_model`);
+    await page.locator(tid('registry-unknown-model')).waitFor();
+    await page.goto(`${server.url}/#/models/compare`);
+    await page.locator(tid('compare-empty')).waitFor();
+    await page.goBack();
+    await page.locator(tid('registry-unknown-model')).waitFor();
   });
 
   it('renders the tab for the screenshot without console errors', async () => {

@@ -105,11 +105,15 @@ export function OverviewSection() {
           m.aliases.length === 0 ? (
             <span className="muted">none</span>
           ) : (
-            m.aliases.map((a) => (
-              <span key={a.alias} className="tag" data-testid="model-alias" data-alias={a.alias} data-version={a.version}>
-                {a.alias} → v{a.version}
-              </span>
-            ))
+            <span className="nowrap">
+              {[...m.aliases]
+                .sort((a, b) => a.alias.localeCompare(b.alias))
+                .map((a) => (
+                  <span key={a.alias} className="tag" data-testid="model-alias" data-alias={a.alias} data-version={a.version}>
+                    {a.alias} → v{a.version}
+                  </span>
+                ))}
+            </span>
           ),
       },
       { key: 'description', header: 'Description', hidden: true },

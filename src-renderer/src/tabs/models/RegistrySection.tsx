@@ -242,11 +242,13 @@ export function RegistrySection({ model, version }: { model: string | null; vers
           v.aliases.length === 0 ? (
             <span className="muted">—</span>
           ) : (
-            v.aliases.map((a) => (
-              <span key={a} className="tag" data-testid="version-alias" data-alias={a}>
-                {a}
-              </span>
-            ))
+            <span className="nowrap">
+              {v.aliases.map((a) => (
+                <span key={a} className="tag" data-testid="version-alias" data-alias={a}>
+                  {a}
+                </span>
+              ))}
+            </span>
           ),
       },
       { key: 'rmse', header: 'RMSE', width: 90, align: 'right', value: (v) => (runOf(v) ? metricOf(runOf(v)!, 'rmse') : null), render: (v) => formatNumber(runOf(v) ? metricOf(runOf(v)!, 'rmse') : null) },
