@@ -8,6 +8,8 @@ import { initWorkspace } from '../platform/workspace.js';
 import { resourcePath } from '../platform/resources.js';
 import { AppError } from '../platform/errors.js';
 import { call, followJob } from './follow.js';
+import { MODEL_DEMO_STEPS, runModelDemo } from './demo-models.js';
+import { STREAM_DEMO_STEPS, runStreamDemo } from './demo-stream.js';
 
 export interface DemoOptions {
   workspace: string;
@@ -29,7 +31,7 @@ const dateOf = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
 
 export async function runDemo(o: DemoOptions): Promise<void> {
   const t0 = performance.now();
-  const steps = 6;
+  const steps = 6 + MODEL_DEMO_STEPS + STREAM_DEMO_STEPS;
   const step = (n: number, text: string): void => o.print(`${n}/${steps} ${text}`);
   const { workspace, created } = initWorkspace(o.workspace);
   step(1, `workspace ${workspace.paths.root} ${created ? '(created)' : '(existing)'} — profile ${workspace.profile.name}`);
@@ -67,6 +69,9 @@ export async function runDemo(o: DemoOptions): Promise<void> {
       const cells = names.slice(1).map((name, k) => `${name}=${JSON.stringify(online.results[k + 1]!.values[i])} ${online.results[k + 1]!.statuses[i]}`);
       o.print(`    ${String(online.results[0]!.values[i]).padEnd(14)} ${cells.join('  ')}`);
     }
+
+    await runModelDemo(s, 7, step, o.print);
+    await runStreamDemo(s, 7 + MODEL_DEMO_STEPS, step, o.print);
 
     const sum = await call(s, 'data.summary', {});
     o.print('');

@@ -18,7 +18,7 @@ export const TrainInputSchema = z
     experiment: z.string().min(1).optional().describe('default: the registered model name'),
     start: z.string().min(1).optional().describe('first pickup time of the trips trained on (ISO date or date-time, UTC-labelled)'),
     end: z.string().min(1).optional().describe('pickups before this time (exclusive)'),
-    max_rows: z.number().int().min(100).max(5_000_000).optional().describe('cap on trips (newest kept, so the evaluation slice stays the latest)'),
+    max_rows: z.number().int().min(100).max(5_000_000).optional().describe('train on a reproducible sample of this many trips (spread over the whole range; the latest 20% of it evaluates)'),
     eval_fraction: z.number().gt(0).lt(0.9).default(0.2).describe('latest share of trips (by pickup time) held out for evaluation'),
     epochs: z.number().int().min(1).max(1000).default(40),
     batch_size: z.number().int().min(8).max(65_536).default(256),

@@ -42,7 +42,7 @@ export function registerModelCommands(program: Command): void {
     .option('-a, --algorithm <name>', 'linear | mlp', 'mlp')
     .option('--task <name>', 'fare | big_tipper', 'fare')
     .option('--epochs <n>', 'MLP epochs (early stopping may end sooner)', intArg('--epochs', 1))
-    .option('--max-rows <n>', 'train on the newest N trips at most', intArg('--max-rows', 100))
+    .option('--max-rows <n>', 'train on a reproducible sample of N trips', intArg('--max-rows', 100))
     .option('--start <time>', 'first pickup time')
     .option('--end <time>', 'pickups before this time')
     .option('--alias <name>', 'point this alias at the new version (e.g. champion)')

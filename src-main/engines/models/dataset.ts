@@ -71,9 +71,10 @@ export async function buildTrainingSet(ws: Workspace, conn: DuckDBConnection, re
       usable,
     });
   }
-  // The newest trips are kept when capped, so that evaluation stays the latest slice of time.
-  const limit = req.maxRows && req.maxRows < usable ? `ORDER BY pickup_datetime DESC, trip_id LIMIT ${req.maxRows}` : '';
-  if (limit) dropped.push({ reason: `older than the newest ${req.maxRows} (max_rows)`, count: usable - req.maxRows! });
+  // A cap keeps a sample spread over the whole range (by a hash of trip_id, so the same trips every
+  // time); the evaluation slice is then the latest 20% of the sample.
+  const limit = req.maxRows && req.maxRows < usable ? `ORDER BY hash(trip_id), trip_id LIMIT ${req.maxRows}` : '';
+  if (limit) dropped.push({ reason: `outside a sample of ${req.maxRows} (max_rows)`, count: usable - req.maxRows! });
   const file = path.join(ws.paths.tmpDir, `training-entities-${process.pid}-${crypto.randomBytes(4).toString('hex')}.parquet`);
   fs.mkdirSync(ws.paths.tmpDir, { recursive: true });
   const started = performance.now();

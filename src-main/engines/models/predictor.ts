@@ -32,13 +32,20 @@ const ALIAS_TTL_MS = 2000;
 type Status = FeatureStatus | 'REQUEST';
 type Variant = 'champion' | 'challenger' | null;
 
-/** FNV-1a of the trip id mapped to [0, 1): stable across processes and runs. */
+/** A hash of the trip id mapped to [0, 1) (FNV-1a, then murmur3's finalizer): stable across processes and runs. */
 export function tripBucket(tripId: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < tripId.length; i++) {
     h ^= tripId.charCodeAt(i);
     h = Math.imul(h, 0x01000193);
   }
+  // FNV alone leaves ids that differ in their last characters close together in the high bits
+  // (trip-1, trip-2, …); murmur3's finalizer spreads them over the whole range.
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
   return (h >>> 0) / 4294967296;
 }
 
