@@ -126,12 +126,12 @@ async function seedFeatures(): Promise<void> {
 }
 
 /** A taxi and pickup area of the newest stored trip: their online rows are the freshest there are. */
-async function newestTrip(): Promise<{ taxi_id: string; area: number }> {
+async function newestTrip(): Promise<{ trip_id: string; taxi_id: string; area: number }> {
   const db = await openEngineDb(services.workspace, { threads: 1 });
   try {
-    const row = await queryOne<{ taxi_id: string; area: number }>(
+    const row = await queryOne<{ trip_id: string; taxi_id: string; area: number }>(
       db.conn,
-      `SELECT taxi_id, pickup_community_area::INTEGER AS area FROM ${tripStoreRelation(services.workspace)} WHERE taxi_id IS NOT NULL AND pickup_community_area IS NOT NULL ORDER BY pickup_datetime DESC LIMIT 1`,
+      `SELECT trip_id, taxi_id, pickup_community_area::INTEGER AS area FROM ${tripStoreRelation(services.workspace)} WHERE taxi_id IS NOT NULL AND pickup_community_area IS NOT NULL ORDER BY pickup_datetime DESC LIMIT 1`,
     );
     return row;
   } finally {
@@ -424,16 +424,16 @@ describe('models tab', () => {
     const trip = await newestTrip();
     await page.locator(tid('predict-route')).selectOption('version');
     await page.locator(tid('predict-version')).selectOption(version);
-    await page.locator(tid('predict-trip_id')).fill('e2e-trip-2');
+    await page.locator(tid('predict-trip_id')).fill(trip.trip_id);
     await page.locator(tid('predict-taxi_id')).fill(trip.taxi_id);
     await page.locator(tid('predict-pickup_community_area')).fill(String(trip.area));
     await page.locator(tid('predict-submit')).click();
-    const card = page.locator(`${tid('prediction')}[data-trip-id="e2e-trip-2"]`);
+    const card = page.locator(`${tid('prediction')}[data-trip-id="${trip.trip_id}"]`);
     await card.waitFor();
     const api = await ok<{ predictions: { prediction: number; model_version: string; feature_statuses: Record<string, string> }[] }>('models.predict', {
       model: MODEL,
       version,
-      requests: [{ trip_id: 'e2e-trip-2', taxi_id: trip.taxi_id, pickup_community_area: trip.area }],
+      requests: [{ trip_id: trip.trip_id, taxi_id: trip.taxi_id, pickup_community_area: trip.area }],
     });
     const p = api.predictions[0]!;
     expect(Number.isFinite(p.prediction)).toBe(true);
@@ -442,7 +442,7 @@ describe('models tab', () => {
     const statuses = await card.locator(tid('feature-status')).evaluateAll((els) => els.map((e) => e.getAttribute('data-status')));
     expect(statuses.length).toBe(Object.keys(p.feature_statuses).length);
     expect(statuses.sort()).toEqual(Object.values(p.feature_statuses).sort());
-    // The taxi drove minutes ago: its online features are there.
+    // A trip of minutes ago: its taxi's and its area's online features are there.
     expect(statuses).toContain('PRESENT');
     await screenshot(page, 'models-predict');
   });
