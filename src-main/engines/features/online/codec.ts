@@ -107,12 +107,19 @@ export interface DecodedRecord {
 }
 
 export function decodeRecord(buf: Buffer): DecodedRecord {
-  if (buf.length < RECORD_HEADER_BYTES) throw new AppError('INTERNAL', `online record of ${buf.length} bytes is shorter than its header`);
+  return decodeRecordAt(buf, 0, buf.length);
+}
+
+const readU48 = (buf: Buffer, at: number): number => buf.readUInt16BE(at) * 0x1_0000_0000 + buf.readUInt32BE(at + 2);
+
+/** The record in `buf` from `start` to `end` (records come back from Redis several to a reply). */
+export function decodeRecordAt(buf: Buffer, start: number, end: number): DecodedRecord {
+  if (end - start < RECORD_HEADER_BYTES) throw new AppError('INTERNAL', `online record of ${end - start} bytes is shorter than its header`);
   return {
-    event_ts: buf.readUIntBE(0, 6),
-    created_ts: buf.readUIntBE(6, 6),
-    schema_id: buf.readUInt32BE(12),
-    values: parseValues(buf.toString('utf8', RECORD_HEADER_BYTES)),
+    event_ts: readU48(buf, start),
+    created_ts: readU48(buf, start + 6),
+    schema_id: buf.readUInt32BE(start + 12),
+    values: parseValues(buf.toString('utf8', start + RECORD_HEADER_BYTES, end)),
   };
 }
 
