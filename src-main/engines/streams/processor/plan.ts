@@ -12,6 +12,8 @@ import crypto from 'node:crypto';
 import type { Trip } from '../../data/trip.js';
 import { SOURCES, featureViewsOf, type WithFeatureStore } from '../../features/definitions.js';
 import { entityKeyOf } from '../../features/online/codec.js';
+import { onlineViewOf } from '../../features/materialize.js';
+import type { OnlineView } from '../../features/online/types.js';
 import type { FeatureDef, FeatureValue, FeatureView } from '../../features/types.js';
 
 export type AggregateDef = Extract<FeatureDef, { kind: 'aggregate' }>;
@@ -37,6 +39,8 @@ export interface ViewPlan {
   /** State table of this view; named by a hash of what it stores, so a definition change starts a fresh one. */
   table: string;
   longest_window_ms: number;
+  /** The view as the online store writes it. */
+  online: OnlineView;
 }
 
 export const fullName = (view: string, feature: string): string => `${view}__${feature}`;
@@ -67,6 +71,7 @@ export function planViews(config: WithFeatureStore): ViewPlan[] {
       queries: [...byWindow.values()],
       table: `agg_${view.name}_${hash}`,
       longest_window_ms: Math.max(0, ...aggregates.map((f) => f.window_seconds * 1000)),
+      online: onlineViewOf(view),
     };
   });
 }
