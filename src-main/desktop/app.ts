@@ -14,7 +14,7 @@ import { initWorkspace } from '../platform/workspace.js';
 import { registerIpc } from './ipc.js';
 import { installMenu } from './menu.js';
 import { createKeyring } from './secrets.js';
-import { lockDownSession } from './security.js';
+import { guardContents, lockDownSession } from './security.js';
 import { createMainWindow, type MainWindow } from './window.js';
 
 export interface DesktopOptions {
@@ -40,6 +40,10 @@ export async function startDesktop(opts: DesktopOptions): Promise<DesktopApp> {
   const services = await openServices({ workspace: opts.workspace, mode: 'desktop' });
   lockDownSession(session.defaultSession, { devServer: opts.devUrl });
   const main = createMainWindow({ stateFile: path.join(opts.userData, 'window-state.json'), devUrl: opts.devUrl, ...(opts.outDir ? { outDir: opts.outDir } : {}) });
+  // Any other web contents (devtools, a future window) gets the same navigation and window-open rules.
+  app.on('web-contents-created', (_e, contents) => {
+    if (contents !== main.win.webContents) guardContents(contents, () => main.appUrl);
+  });
   const unregister = registerIpc(main.win, main.appUrl, () => services);
   main.win.on('closed', unregister);
   installMenu({

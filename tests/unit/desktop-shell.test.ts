@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 vi.mock('electron', () => import('../stand-ins/electron.js'));
 
 const electron = await import('../stand-ins/electron.js');
-const { BrowserWindow, Menu, WebFrameMain, dialog, exposed, ipcMain, session, shell, standIn } = electron;
+const { BrowserWindow, Menu, WebContents, WebFrameMain, app, dialog, exposed, ipcMain, session, shell, standIn } = electron;
 const { startDesktop } = await import('../../src-main/desktop/app.js');
 const { ipcInvokeChannel, methodNames } = await import('../../src-main/api/contract.js');
 const { loadWindowState } = await import('../../src-main/desktop/window-state.js');
@@ -101,6 +101,14 @@ describe('window and session', () => {
     expect(win.webContents.windowOpenHandler!({ url: 'file:///etc/passwd' })).toEqual({ action: 'deny' });
     expect(win.webContents.windowOpenHandler!({ url: 'javascript:alert(1)' })).toEqual({ action: 'deny' });
     expect(shell.opened).toEqual(['https://evil.example/', 'https://mlflow.org/docs']);
+  });
+
+  it('guards web contents created later (devtools, other windows) the same way', () => {
+    const later = new WebContents(session.defaultSession);
+    app.emit('web-contents-created', {}, later);
+    expect(later.emitPreventable('will-navigate', 'http://127.0.0.1:8000/')).toBe(true);
+    expect(later.emitPreventable('will-attach-webview', {}, {})).toBe(true);
+    expect(later.windowOpenHandler!({ url: 'http://example.org/' })).toEqual({ action: 'deny' });
   });
 });
 
@@ -202,10 +210,12 @@ describe('shutdown', () => {
   it('cancels a running job, closes the stores, and is idempotent', async () => {
     const s = desktop.services;
     const job = s.jobs.start('data.generate', { rows: 5_000_000, seed: 1 });
-    await vi.waitFor(() => expect(s.jobs.get(job.id).status).toBe('running'), { timeout: 20_000 });
+    // Past its setup (native DuckDB calls cannot be interrupted), inside the loop that checks its signal.
+    await vi.waitFor(() => expect(s.jobs.get(job.id).progress.done).toBeGreaterThan(0), { timeout: 20_000 });
     const t0 = Date.now();
     await Promise.all([desktop.shutdown('test'), desktop.shutdown('again')]);
-    expect(Date.now() - t0).toBeLessThan(15_000);
+    // Cancelled cooperatively (well inside the manager's 5 s grace), not terminated.
+    expect(Date.now() - t0).toBeLessThan(5_000);
     expect(s.appDb.open).toBe(false);
     // Reopened after the fact, the job's record says it ended, and how.
     const { openDatabase } = await import('../../src-main/platform/db/sqlite.js');
@@ -213,7 +223,7 @@ describe('shutdown', () => {
     const db = openDatabase(s.workspace.paths.appDb, 'app.db', APP_MIGRATIONS);
     try {
       const row = db.prepare('SELECT status FROM jobs WHERE id = ?').get(job.id) as { status: string };
-      expect(['cancelled', 'succeeded']).toContain(row.status);
+      expect(row.status).toBe('cancelled');
     } finally {
       db.close();
     }
