@@ -109,10 +109,10 @@ describe('predictor', () => {
     await set('champion', v2);
     const b = await predict({ requests: [{ trip_id: 'move-1', features: { trip_features__trip_distance: 1 } }] });
     expect(b.predictions[0]).toMatchObject({ model_version: v2, variant: 'champion', prediction: 22 });
-    const state = await dispatch(s, 'models.serving', {});
-    expect(state.ok && state.result.champion.version).toBe(v2);
-    expect(state.ok && state.result.cache.loaded.map((l) => l.version).sort()).toEqual(expect.arrayContaining([v1, v2]));
-    expect(state.ok && state.result.cache.invalidations).toBeGreaterThan(0);
+    const state = await (await getPredictor(s)).state();
+    expect(state.champion.version).toBe(v2);
+    expect(state.cache.loaded.map((l) => l.version)).toEqual(expect.arrayContaining([v1, v2]));
+    expect(state.cache.invalidations).toBeGreaterThan(0);
   });
 
   it('splits trips between champion and challenger by the share, the same trip always to the same side', async () => {
