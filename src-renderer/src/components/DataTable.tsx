@@ -249,7 +249,8 @@ export function DataTable<Row>(props: DataTableProps<Row>) {
     count: sorted.length,
     getScrollElement: () => scrollRef.current,
     estimateSize: () => rowHeight,
-    overscan: 12,
+    // A few rows past each edge: enough for wheel steps, few enough that a jump builds little.
+    overscan: 6,
     // The sticky header sits inside the scroll box, above the rows.
     scrollMargin: HEADER_HEIGHT,
     // Render on the next frame rather than synchronously inside each scroll event: fewer renders per frame.
