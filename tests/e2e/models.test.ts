@@ -357,6 +357,7 @@ describe('models tab', () => {
     expect([v1.current_stage, v2.current_stage]).toEqual(['Archived', 'Production']);
     await expect.poll(() => page.locator(`${tid('version-row')}[data-key="1"] ${tid('version-stage')}`).getAttribute('data-status')).toBe('Archived');
     expect(await page.locator(`${tid('version-row')}[data-key="2"] ${tid('version-stage')}`).getAttribute('data-status')).toBe('Production');
+    await screenshot(page, 'models-registry');
   });
 
   it('follows a change made outside the page (registry.changed)', async () => {

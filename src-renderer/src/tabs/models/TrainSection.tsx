@@ -118,7 +118,7 @@ function TrainOutcome({ jobId }: { jobId: string }) {
         </>
       ) : null}{' '}
       from <a href={modelsHref('run', r.run_id)}>run {r.run_id.slice(0, 8)}</a>: RMSE <strong>{formatNumber(r.metrics.rmse)}</strong> (mean baseline {formatNumber(r.baseline.rmse)}), MAE{' '}
-      {formatNumber(r.metrics.mae)}, R² {formatNumber(r.metrics.r2)} on {formatInt(r.rows.eval)} held-out trips ({formatInt(r.rows.train)} trained on, {r.epochs_run} epochs).
+      {formatNumber(r.metrics.mae)}, R² {formatNumber(r.metrics.r2)} on {formatInt(r.rows.eval)} held-out trips ({formatInt(r.rows.train)} trained on{r.algorithm === 'mlp' ? `, ${r.epochs_run} epoch${r.epochs_run === 1 ? '' : 's'}` : ''}).
     </div>
   );
 }
