@@ -453,6 +453,26 @@ describe('models tab', () => {
     await screenshot(page, 'models-predict');
   });
 
+  it('deletes an alias and an archived version after confirmation', async () => {
+    await page.goto(`${server.url}/#/models/registry/${MODEL}/1`);
+    const actions = page.locator(`${tid('version-actions')}[data-version="1"]`);
+    await actions.waitFor();
+    await actions.locator(tid('alias-delete-challenger')).click();
+    expect(await page.locator(tid('confirm-action')).getAttribute('data-label')).toBe('delete alias challenger');
+    await page.locator(tid('confirm-yes')).click();
+    await page.locator(`${tid('registry-action-done')}`).waitFor();
+    expect((await fails('registry.aliases.get', { name: MODEL, alias: 'challenger' })).code).toBe('INVALID_PARAMETER_VALUE');
+    await expect.poll(() => page.locator(`${tid('version-row')}[data-key="1"] ${tid('version-alias')}`).count()).toBe(0);
+
+    await page.locator(`${tid('version-actions')}[data-version="1"] ${tid('version-delete')}`).click();
+    expect(await page.locator(tid('confirm-action')).getAttribute('data-label')).toBe('delete v1');
+    await page.locator(tid('confirm-yes')).click();
+    await expect.poll(() => page.locator(`${tid('version-row')}[data-key="1"]`).count()).toBe(0);
+    expect((await fails('registry.versions.get', { name: MODEL, version: '1' })).code).toBe('RESOURCE_DOES_NOT_EXIST');
+    // The selection falls back to the champion's version.
+    await page.locator(`${tid('version-actions')}[data-version="2"]`).waitFor();
+  });
+
   it('opens sections from deep links: a comparison restores its selection, an unknown model says so', async () => {
     const ids = [runIds.get('linear-baseline')!, runIds.get('mlp-small')!];
     await page.goto(`${server.url}/#/models/compare/${ids.join(',')}`);
