@@ -226,7 +226,8 @@ function GroupDetail({ name }: { name: string }) {
   );
 }
 
-export function GroupsCard({ selected }: { selected: string | null }) {
+/** `topic` is the topic on screen, kept in the link when a group is chosen so the link reopens both. */
+export function GroupsCard({ selected, topic }: { selected: string | null; topic: string | null }) {
   const groups = useStreamsStore((s) => s.groups);
   const refreshGroups = useStreamsStore((s) => s.refreshGroups);
   const rows = groups.data ?? [];
@@ -248,7 +249,7 @@ export function GroupsCard({ selected }: { selected: string | null }) {
         rowKey={(g) => g.group}
         rowTestId={(g) => `group-row-${g.group}`}
         selectedKey={selected}
-        onRowClick={(g) => selectStreamsPath({ group: g.group })}
+        onRowClick={(g) => selectStreamsPath({ topic, group: g.group })}
         loading={groups.loading}
         error={groups.error}
         onRetry={() => void refreshGroups()}

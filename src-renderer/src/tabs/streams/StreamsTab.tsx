@@ -15,7 +15,7 @@ import { ProduceCard } from './ProduceCard';
 import { TailCard } from './TailCard';
 import { TopicDetail } from './TopicDetail';
 import { TopicsCard } from './TopicsCard';
-import { streamsHref, useStreamsPath } from './path';
+import { useStreamsPath } from './path';
 import './streams.css';
 
 /** Offsets and lag move all the time; a slow refresh keeps them honest without flooding the bus. */
@@ -44,11 +44,6 @@ export function StreamsTab() {
   // No topic in the link: the raw topic first, where trips come in.
   const selected = path.topic ?? list.find((t) => t.name === 'taxi-raw-data')?.name ?? list[0]?.name ?? null;
   const known = selected !== null && list.some((t) => t.name === selected);
-
-  // The link always names the topic on screen, so copying it reopens the same view.
-  useEffect(() => {
-    if (!path.topic && selected && known) history.replaceState(null, '', streamsHref({ topic: selected, group: path.group }));
-  }, [path.topic, path.group, selected, known]);
 
   useEffect(() => {
     if (selected && known) void loadTopic(selected);
@@ -87,7 +82,7 @@ export function StreamsTab() {
       ) : topics.loading && !topics.data ? (
         <LoadingRow label="Loading topics" />
       ) : null}
-      <GroupsCard selected={path.group} />
+      <GroupsCard selected={path.group} topic={known ? selected : null} />
     </div>
   );
 }
