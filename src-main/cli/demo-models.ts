@@ -15,12 +15,12 @@ import { call, followJob } from './follow.js';
 export const MODEL_DEMO_STEPS = 2;
 
 export interface ModelDemoOptions {
-  /** Trips sampled for training (the MLP gets half: it is the slow one). */
+  /** Trips sampled for training; both models get the same sample, so the same evaluation slice. */
   maxRows: number;
   epochs: number;
 }
 
-export const MODEL_DEMO_DEFAULTS: ModelDemoOptions = { maxRows: 60_000, epochs: 12 };
+export const MODEL_DEMO_DEFAULTS: ModelDemoOptions = { maxRows: 40_000, epochs: 8 };
 
 const fmt = (v: number | null | undefined): string => (v === null || v === undefined ? '—' : v.toFixed(3));
 
@@ -33,14 +33,14 @@ async function finish(s: Services, job: Job): Promise<TrainResult> {
 export async function runModelDemo(s: Services, first: number, step: (n: number, text: string) => void, print: (line: string) => void, o: ModelDemoOptions = MODEL_DEMO_DEFAULTS): Promise<void> {
   const t = performance.now();
   const linearJob = await call(s, 'models.train', { algorithm: 'linear', max_rows: o.maxRows });
-  const mlpJob = await call(s, 'models.train', { algorithm: 'mlp', max_rows: Math.max(1000, Math.floor(o.maxRows / 2)), epochs: o.epochs, batch_size: 512, patience: 3 });
+  const mlpJob = await call(s, 'models.train', { algorithm: 'mlp', max_rows: o.maxRows, epochs: o.epochs, batch_size: 512, patience: 3 });
   const [linear, mlp] = await Promise.all([finish(s, linearJob), finish(s, mlpJob)]);
   const name = linear.registered_model;
   const { champion_alias, challenger_alias } = modelsConfigOf(s.workspace.config).serving;
   const [best, other] = (mlp.metrics.rmse ?? Infinity) <= (linear.metrics.rmse ?? Infinity) ? [mlp, linear] : [linear, mlp];
   await call(s, 'registry.aliases.set', { name, alias: champion_alias, version: best.version });
   await call(s, 'registry.aliases.set', { name, alias: challenger_alias, version: other.version });
-  step(first, `trained and registered ${name} in ${((performance.now() - t) / 1000).toFixed(1)} s (evaluated on the latest 20% of the sampled trips):`);
+  step(first, `trained and registered ${name} in ${((performance.now() - t) / 1000).toFixed(1)} s, both on the same ${o.maxRows.toLocaleString('en-US')}-trip sample (evaluated on its latest 20%):`);
   for (const r of [linear, mlp]) {
     const role = r === best ? champion_alias : challenger_alias;
     print(`    v${r.version} ${r.algorithm.padEnd(6)} ${role.padEnd(10)} RMSE ${fmt(r.metrics.rmse)}  MAE ${fmt(r.metrics.mae)}  R² ${fmt(r.metrics.r2)}  (${r.rows.train.toLocaleString('en-US')} train / ${r.rows.eval.toLocaleString('en-US')} eval trips, ${(r.duration_ms / 1000).toFixed(1)} s${r.algorithm === 'mlp' ? `, ${r.epochs_run} epochs` : ''})`);
