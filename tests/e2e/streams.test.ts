@@ -127,7 +127,7 @@ describe('streams tab', () => {
     await expect.poll(() => page.locator(tid('messages-table-count')).getAttribute('data-total')).toBe('60');
   });
 
-  it('sorts and filters a table from its header and filter box', async () => {
+  it('sorts, filters, chooses columns and moves the selection by keyboard in a table', async () => {
     const topicsTable = page.locator(tid('topics-table'));
     await page.locator(tid('topics-table-th-messages')).click();
     const counts = async (): Promise<number[]> =>
@@ -141,6 +141,28 @@ describe('streams tab', () => {
     await expect.poll(() => topicsTable.locator('[data-key]').evaluateAll((r) => r.map((x) => x.getAttribute('data-key')))).toEqual(['taxi-alerts']);
     await page.locator(tid('topics-table-filter')).fill('');
     await page.locator(tid('topics-table-th-messages')).click();
+
+    // The column chooser hides and shows a column, and hidden-by-default ones can be turned on.
+    await page.locator(`${tid('topics-table-columns')} summary`).click();
+    await page.locator(tid('topics-table-col-retention_ms')).uncheck();
+    await page.locator(tid('topics-table-th-retention_ms')).waitFor({ state: 'detached' });
+    await page.locator(tid('topics-table-col-replication_factor')).check();
+    await page.locator(tid('topics-table-th-replication_factor')).waitFor();
+    await page.locator(tid('topics-table-col-retention_ms')).check();
+    await page.locator(tid('topics-table-col-replication_factor')).uncheck();
+    await page.locator(`${tid('topics-table-columns')} summary`).click();
+    await page.locator(tid('topics-table-th-retention_ms')).waitFor();
+
+    // Keyboard: with the table focused, arrow keys move the selection (and the link) row by row.
+    const order = await topicsTable.locator('[data-key]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-key')!));
+    const at = order.indexOf(RAW);
+    await page.locator(tid('topics-table-scroll')).focus();
+    await page.keyboard.press(at > 0 ? 'ArrowUp' : 'ArrowDown');
+    const moved = order[at > 0 ? at - 1 : at + 1]!;
+    await expect.poll(() => page.evaluate(() => location.hash)).toBe(`#/streams/${moved}`);
+    expect(await page.locator(tid(`topic-row-${moved}`)).getAttribute('aria-selected')).toBe('true');
+    await page.keyboard.press(at > 0 ? 'ArrowDown' : 'ArrowUp');
+    await expect.poll(() => page.evaluate(() => location.hash)).toBe(`#/streams/${RAW}`);
   });
 
   it('produces a valid trip from the form and sees it arrive in the live tail', async () => {
