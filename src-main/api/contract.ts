@@ -14,6 +14,7 @@ import { streamsMethods, TailEventSchema } from './methods/streams.js';
 import { modelsMethods } from './methods/models.js';
 import { processorMethods } from './methods/processor.js';
 import { settingsEvents, settingsMethods } from './methods/settings.js';
+import { monitoringEvents, monitoringMethods } from './methods/monitoring.js';
 
 export * from './methods/common.js';
 export * from './methods/data.js';
@@ -31,6 +32,7 @@ export const methods = {
   ...modelsMethods,
   ...processorMethods,
   ...settingsMethods,
+  ...monitoringMethods,
 } as const;
 
 
@@ -50,6 +52,7 @@ export const events = {
   ...registryEvents,
   'streams.tail': TailEventSchema,
   ...settingsEvents,
+  ...monitoringEvents,
 } as const;
 
 export type Events = typeof events;

@@ -13,6 +13,7 @@ import { streamsHandlers } from './handlers/streams.js';
 import { modelsHandlers } from './handlers/models.js';
 import { processorHandlers } from './handlers/processor.js';
 import { settingsHandlers } from './handlers/settings.js';
+import { monitoringHandlers } from './handlers/monitoring.js';
 
 export type Handlers = HandlersFor<MethodName>;
 
@@ -26,4 +27,5 @@ export const handlers: Handlers = {
   ...modelsHandlers,
   ...processorHandlers,
   ...settingsHandlers,
+  ...monitoringHandlers,
 };

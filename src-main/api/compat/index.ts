@@ -9,6 +9,7 @@ import { registerMlflowRoutes } from './mlflow.js';
 import { registerFeastRoutes } from './feast.js';
 import { registerKafkaRoutes } from './kafka.js';
 import { registerPredictRoutes } from './predict.js';
+import { registerReportRoutes } from './reports.js';
 
 export type CompatRoutes = (app: FastifyInstance, s: Services) => void | Promise<void>;
 
@@ -18,4 +19,5 @@ export const COMPAT_ROUTES: CompatRoutes[] = [
   registerKafkaRoutes,
   registerFeastRoutes,
   registerPredictRoutes,
+  registerReportRoutes,
 ];

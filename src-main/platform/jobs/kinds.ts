@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { GenerateInputSchema, ImportInputSchema } from '../../api/contract.js';
 import { TransformInputSchema } from '../../api/methods/features.js';
 import { ReplayInputSchema } from '../../api/methods/streams.js';
+import { DriftInputSchema, ImportanceInputSchema } from '../../api/methods/monitoring.js';
 import { TrainInputSchema } from '../../api/methods/models.js';
 import { ProcessorInputSchema } from '../../api/methods/processor.js';
 import { MaterializeIncrementalInputSchema, MaterializeInputSchema } from '../../engines/features/online-schemas.js';
@@ -70,6 +71,24 @@ export const JOB_KINDS = {
     title: (i) => `Train ${i.algorithm} ${i.task} model${i.alias ? ` → ${i.alias}` : ''}`,
     unit: 'steps',
     run: async (i, ctx) => (await import('../../engines/models/train.js')).trainModel(i, ctx),
+  }),
+  'monitoring.drift': kind({
+    input: DriftInputSchema,
+    title: (i) => `Drift check${i.columns ? ` of ${i.columns.length} columns` : ''}`,
+    unit: 'columns',
+    run: async (i, ctx) => (await import('../../engines/monitoring/run-drift.js')).runDrift(ctx.workspace, i, ctx),
+  }),
+  'monitoring.importance': kind({
+    input: ImportanceInputSchema,
+    title: (i) => `Permutation importance of ${i.model}${i.version !== undefined ? ` v${i.version}` : i.alias ? `@${i.alias}` : ''}`,
+    unit: 'features',
+    run: async (i, ctx) => (await import('../../engines/monitoring/importance.js')).runImportance(ctx.workspace, i, ctx),
+  }),
+  'monitoring.alerts.evaluate': kind({
+    input: z.object({}).strict().default({}),
+    title: () => 'Evaluate alert rules',
+    unit: 'rules',
+    run: async (_i, ctx) => (await import('../../engines/monitoring/service.js')).runAlertEvaluation(ctx.workspace, ctx),
   }),
   /** A task for testing the job system itself: counts to `steps`, `ms` apart; fails at `fail_at`. */
   'system.sleep': kind({
