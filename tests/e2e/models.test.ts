@@ -51,6 +51,8 @@ let page: Page;
 const runIds = new Map<string, string>();
 let experimentId: string;
 let sweepId: string;
+/** What the Train form's job reported. */
+let trained: { version: string; run_id: string; registered_model: string; rows: { train: number; eval: number }; metrics: { rmse: number } };
 /** A learning-rate sweep: more runs than one page holds. */
 const SWEEP_RUNS = 31;
 
@@ -398,12 +400,23 @@ describe('models tab', () => {
     const job = services.jobs.get((await box.getAttribute('data-job-id'))!);
     expect({ status: job.status, error: job.error }).toEqual({ status: 'succeeded', error: null });
     expect(job.input).toMatchObject({ algorithm: 'linear', run_name: 'linear-from-ui' });
-    const result = job.result as { version: string; run_id: string; registered_model: string };
+    const result = job.result as typeof trained;
+    trained = result;
     expect(result.registered_model).toBe(MODEL);
     await page.locator(`${tid('train-outcome')}[data-version="${result.version}"]`).waitFor();
     expect(await page.locator(tid('train-job-bar')).getAttribute('data-percent')).toBe('100');
     expect((await ok<{ info: { run_name: string } }>('registry.runs.get', { run_id: result.run_id })).info.run_name).toBe('linear-from-ui');
     await screenshot(page, 'models-train');
+  });
+
+  it('lists the trained version on Metrics with its training and evaluation sizes from models.list', async () => {
+    await page.locator(tid('models-nav-metrics')).click();
+    const row = page.locator(`${tid('version-metrics-row')}[data-key="${trained.version}"]`);
+    await row.waitFor();
+    await expect.poll(() => row.textContent()).toContain(trained.rows.train.toLocaleString('en-US'));
+    expect(await row.textContent()).toContain(trained.rows.eval.toLocaleString('en-US'));
+    // Shown to four significant digits.
+    expect(Number(await row.locator('[data-metric="rmse"]').textContent())).toBeCloseTo(trained.metrics.rmse, 1);
   });
 
   it('shows the predictor’s error with its code when the champion cannot serve', async () => {

@@ -20,6 +20,7 @@ export type ServingState = Output<'models.serving'>;
 export type PredictInput = Input<'models.predict'>;
 export type PredictOutput = Output<'models.predict'>;
 export type TrainInput = Input<'models.train'>;
+export type VersionSummaries = Output<'models.list'>;
 
 export interface PredictResult {
   request: PredictInput;
@@ -85,6 +86,8 @@ interface ModelsState {
   versions: Remote<ModelVersions>;
   action: ActionState;
   serving: Remote<ServingState>;
+  /** models.list: each version's feature spec summary and training/evaluation sizes. */
+  summaries: Remote<VersionSummaries>;
   shareBusy: boolean;
   shareError: ApiError | null;
   predict: Remote<PredictResult>;
@@ -94,6 +97,7 @@ interface ModelsState {
   trainError: ApiError | null;
   refreshInfo(): Promise<void>;
   refreshServing(model?: string): Promise<void>;
+  loadSummaries(model: string): Promise<void>;
   setChallengerShare(share: number): Promise<void>;
   runPredict(input: PredictInput): Promise<void>;
   startTraining(input: TrainInput): Promise<Job | null>;
@@ -154,6 +158,7 @@ export const useModelsStore = create<ModelsState>()((set, get) => {
   const loadModels = remoteLoader(() => get().models, (models) => set({ models }));
   const loadVersions = remoteLoader(() => get().versions, (versions) => set({ versions }));
   const loadServing = remoteLoader(() => get().serving, (serving) => set({ serving }));
+  const loadSummaries = remoteLoader(() => get().summaries, (summaries) => set({ summaries }));
   const loadPredict = remoteLoader(() => get().predict, (predict) => set({ predict }));
 
   const fetchPage = (query: RunsQuery, page: number, token: string | null): Promise<void> =>
@@ -175,6 +180,7 @@ export const useModelsStore = create<ModelsState>()((set, get) => {
     versions: idle(),
     action: { busy: null, error: null, done: null },
     serving: idle(),
+    summaries: idle(),
     shareBusy: false,
     shareError: null,
     predict: idle(),
@@ -184,6 +190,7 @@ export const useModelsStore = create<ModelsState>()((set, get) => {
 
     refreshInfo: () => loadInfo(() => call('registry.info')),
     refreshServing: (model) => loadServing(() => call('models.serving', model ? { model } : {})),
+    loadSummaries: (model) => loadSummaries(() => call('models.list', { model, limit: 1000 })),
     setChallengerShare: async (share) => {
       set({ shareBusy: true, shareError: null });
       try {
@@ -293,6 +300,8 @@ export function followRegistry(): () => void {
       void s.refreshModels();
       const model = s.versions.data?.model;
       if (model) void s.loadVersions(model);
+      const summarized = s.summaries.data?.model;
+      if (summarized) void s.loadSummaries(summarized);
     }
     // A moved alias changes what serves.
     if (touched.has('alias') || touched.has('version') || touched.has('model')) void s.refreshServing(s.serving.data?.model);

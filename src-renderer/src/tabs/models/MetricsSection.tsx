@@ -4,8 +4,8 @@ import { Card } from '../../components/Card';
 import { Chart } from '../../components/Chart';
 import { DataTable, type Column } from '../../components/DataTable';
 import { ErrorNotice } from '../../components/ErrorNotice';
-import { formatNumber } from '../../components/format';
-import { useModelsStore, type ModelVersion, type Run } from '../../stores/models';
+import { formatInt, formatNumber } from '../../components/format';
+import { useModelsStore, type ModelVersion, type Run, type VersionSummaries } from '../../stores/models';
 import { hourlyOption, versionMetricsOption } from './charts';
 import { TrainFirst } from './OverviewSection';
 import { goToModels, modelsHref } from './path';
@@ -14,6 +14,7 @@ import { headlineKeys, hourlyRmse, isHourlyKey, metricOf } from './runs';
 interface Row {
   version: ModelVersion;
   run: Run | null;
+  summary: VersionSummaries['versions'][number] | null;
 }
 
 /** The versions compared on the per-hour chart: aliased ones first, then the newest, so it stays readable. */
@@ -23,18 +24,29 @@ export function MetricsSection({ model }: { model: string | null }) {
   const models = useModelsStore((s) => s.models);
   const versions = useModelsStore((s) => s.versions);
   const loadVersions = useModelsStore((s) => s.loadVersions);
+  const summaries = useModelsStore((s) => s.summaries);
+  const loadSummaries = useModelsStore((s) => s.loadSummaries);
   const list = models.data ?? [];
   const current = list.find((m) => m.name === model) ?? (model ? null : (list.find((m) => m.aliases.length > 0) ?? list[0] ?? null));
   const name = current?.name ?? null;
 
   useEffect(() => {
-    if (name) void loadVersions(name);
-  }, [name, loadVersions]);
+    if (name) {
+      void loadVersions(name);
+      void loadSummaries(name);
+    }
+  }, [name, loadVersions, loadSummaries]);
 
   const data = versions.data?.model === name ? versions.data : null;
+  const summary = summaries.data?.model === name ? summaries.data : null;
   const rows = useMemo<Row[]>(
-    () => (data?.versions ?? []).map((version) => ({ version, run: data?.runs?.runs.find((r) => r.info.run_id === version.run_id) ?? null })),
-    [data],
+    () =>
+      (data?.versions ?? []).map((version) => ({
+        version,
+        run: data?.runs?.runs.find((r) => r.info.run_id === version.run_id) ?? null,
+        summary: summary?.versions.find((v) => v.version === version.version) ?? null,
+      })),
+    [data, summary],
   );
   const keys = useMemo(() => {
     const all = [...new Set(rows.flatMap((r) => r.run?.data.metrics.map((m) => m.key) ?? []))].filter((k) => !isHourlyKey(k));
@@ -54,7 +66,19 @@ export function MetricsSection({ model }: { model: string | null }) {
         render: (r) => r.version.aliases.map((a) => <span key={a} className="tag">{a}</span>),
       },
       { key: 'stage', header: 'Stage', width: 100, value: (r) => r.version.current_stage },
-      { key: 'algorithm', header: 'Algorithm', width: 100, value: (r) => r.version.tags.find((t) => t.key === 'taxi.algorithm')?.value ?? null },
+      { key: 'algorithm', header: 'Algorithm', width: 100, value: (r) => r.version.tags.find((t) => t.key === 'taxi.algorithm')?.value ?? r.summary?.algorithm ?? null },
+      { key: 'train_rows', header: 'Trained on', width: 100, align: 'right', title: 'training trips', value: (r) => r.summary?.train_rows ?? null, render: (r) => (r.summary?.train_rows == null ? '—' : formatInt(r.summary.train_rows)) },
+      { key: 'eval_rows', header: 'Evaluated on', width: 110, align: 'right', title: 'held-out trips (the latest by pickup time)', value: (r) => r.summary?.eval_rows ?? null, render: (r) => (r.summary?.eval_rows == null ? '—' : formatInt(r.summary.eval_rows)) },
+      {
+        key: 'features',
+        header: 'Features',
+        width: 90,
+        align: 'right',
+        hidden: true,
+        value: (r) => r.summary?.features.length ?? null,
+        render: (r) => <span title={r.summary?.features.map((f) => `${f.name} (${f.type})`).join('\n')}>{r.summary ? r.summary.features.length : '—'}</span>,
+      },
+      { key: 'feature_service', header: 'Feature service', hidden: true, value: (r) => r.summary?.feature_service ?? null },
       ...keys.map(
         (k): Column<Row> => ({
           key: k,
