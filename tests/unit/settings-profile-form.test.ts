@@ -77,7 +77,7 @@ describe('profile editor model', () => {
     expect(profile).toBeNull();
     expect(errors.name).toMatch(/lowercase/);
     const schemaMsg = (path: string[], value: unknown): string => {
-      const bad = structuredClone(profileOf(blankDraft('cluster'))) as Record<string, Record<string, unknown>>;
+      const bad = structuredClone(profileOf(blankDraft('cluster'))) as unknown as Record<string, Record<string, unknown>>;
       bad[path[0]!]![path[1]!] = value;
       const issue = ProfileSchema.safeParse(bad).error!.issues[0]!;
       return issue.message;
