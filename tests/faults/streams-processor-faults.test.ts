@@ -14,13 +14,13 @@ import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openBus, openPlatformBus } from '../../src-main/engines/streams/index.js';
+import { openBus } from '../../src-main/engines/streams/index.js';
 import { planViews } from '../../src-main/engines/streams/processor/plan.js';
 import { ProcessorState, stateFileOf } from '../../src-main/engines/streams/processor/state.js';
 import type { Bus } from '../../src-main/engines/streams/types.js';
 import { openOnlineStore } from '../../src-main/engines/features/online/index.js';
 import type { Workspace } from '../../src-main/platform/workspace.js';
-import { jsonOf, processorWorkspace, publishTrips, readAll, runInline, tripMessages, waitFor, type TestProfile } from '../helpers/processor.js';
+import { jsonOf, openTestBus, processorWorkspace, publishTrips, readAll, runInline, tripMessages, waitFor, type TestProfile } from '../helpers/processor.js';
 import { ensureService } from '../helpers/services.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -35,7 +35,7 @@ async function workspaceOnePartition(p: TestProfile = {}): Promise<{ workspace: 
   const first = openBus(t.workspace);
   await first.createTopic({ name: t.workspace.config.topics.raw, partitions: 1, replication_factor: 1, retention_ms: null, retention_bytes: null });
   await first.close();
-  const bus = await openPlatformBus(t.workspace);
+  const bus = await openTestBus(t.workspace);
   cleanups.push(t.cleanup, async () => {
     if (bus.kind === 'kafka') for (const topic of Object.values(t.workspace.config.topics)) await bus.deleteTopic(topic).catch(() => undefined);
     await bus.close();

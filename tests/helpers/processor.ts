@@ -170,3 +170,12 @@ export async function trainTestModel(ws: Workspace, opts: { alias?: string; l2?:
   const r = await trainModel({ algorithm: 'linear', alias: opts.alias ?? 'champion', ...(opts.l2 !== undefined ? { l2: opts.l2 } : {}) }, ctx);
   return { version: r.version };
 }
+
+/**
+ * The workspace's bus with the platform topics. On a broker that has only just created them, a
+ * partition may not have its leader yet (NOT_LEADER right after creation); the opening is retried then.
+ */
+export async function openTestBus(ws: Workspace): Promise<Bus> {
+  const { openPlatformBus } = await import('../../src-main/engines/streams/index.js');
+  return waitFor('the platform topics', () => openPlatformBus(ws), 60_000, 500);
+}

@@ -6,11 +6,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openPlatformBus, DEAD_LETTER_HEADERS } from '../../src-main/engines/streams/index.js';
+import { DEAD_LETTER_HEADERS } from '../../src-main/engines/streams/index.js';
 import { openOnlineStore } from '../../src-main/engines/features/online/index.js';
 import type { Bus } from '../../src-main/engines/streams/types.js';
+import { FeaturesMessageSchema, MetricMessageSchema, PredictionMessageSchema } from '../../src-main/engines/streams/topics.js';
 import { ensureService } from '../helpers/services.js';
-import { jsonOf, processorWorkspace, publishTrips, readAll, runInline, trainTestModel, tripMessages, type TestProfile } from '../helpers/processor.js';
+import { jsonOf, openTestBus, processorWorkspace, publishTrips, readAll, runInline, trainTestModel, tripMessages, type TestProfile } from '../helpers/processor.js';
 
 const kafka = await ensureService('kafka');
 const redis = await ensureService('redis');
@@ -33,7 +34,7 @@ function endToEnd(name: string, profile: () => TestProfile | null, opts: { chall
   describe.skipIf(p === null)(`processor end to end: ${name}`, () => {
     it('every trip in comes out as one prediction (by id), every bad message as a dead letter; errors and windows on the metrics topic', async () => {
       const t = processorWorkspace(p!);
-      const bus: Bus = await openPlatformBus(t.workspace);
+      const bus: Bus = await openTestBus(t.workspace);
       const topics = t.workspace.config.topics;
       cleanups.push(t.cleanup, async () => {
         if (bus.kind === 'kafka') for (const topic of Object.values(topics)) await bus.deleteTopic(topic).catch(() => undefined);
@@ -52,6 +53,9 @@ function endToEnd(name: string, profile: () => TestProfile | null, opts: { chall
       expect(summary.p99_ms).not.toBeNull();
 
       const predictions = (await readAll(bus, topics.predictions)).map(jsonOf);
+      // The processor produces its outputs without the per-message schema check: every one must pass it.
+      for (const m of predictions) PredictionMessageSchema.parse(m);
+      for (const m of (await readAll(bus, topics.features)).map(jsonOf)) FeaturesMessageSchema.parse(m);
       expect(predictions.map((m) => m.trip_id).sort()).toEqual(trips.map((x) => x.trip_id).sort());
       for (const m of predictions) {
         expect(typeof m.prediction).toBe('number');
@@ -77,6 +81,7 @@ function endToEnd(name: string, profile: () => TestProfile | null, opts: { chall
       expect((await readAll(bus, topics.features)).length).toBe(400);
 
       const metrics = (await readAll(bus, topics.metrics)).map(jsonOf);
+      for (const m of metrics) MetricMessageSchema.parse(m);
       const errors = metrics.filter((m) => m.kind === 'prediction_error');
       expect(errors.map((m) => m.trip_id).sort()).toEqual(trips.map((x) => x.trip_id).sort());
       const fare = new Map(trips.map((x) => [x.trip_id, x.fare_amount as number]));

@@ -19,7 +19,8 @@ import Database, { type Statement } from 'better-sqlite3';
 import type { Workspace } from '../../../platform/workspace.js';
 import type { Trip } from '../../data/trip.js';
 import type { FeatureValue } from '../../features/types.js';
-import { entityOf, eventMs, knownAtMs, rowFeatureValue, stateValues, type AggregateDef, type RowDef, type ViewPlan } from './plan.js';
+import { entityOf, eventMs, knownAtMs, rowFeatureValue, stateValues, type RowDef, type ViewPlan } from './plan.js';
+import { ViewWindows } from './windows.js';
 
 const MIGRATIONS: readonly Migration[] = [
   {
@@ -74,24 +75,9 @@ export function stateFileOf(ws: Workspace, group: string): string {
 
 interface ViewStatements {
   insert: Statement;
-  queries: Statement[];
   expire: Statement;
-}
-
-const CAST: Record<'int' | 'double', (v: unknown) => FeatureValue> = {
-  int: (v) => (typeof v === 'number' ? Math.round(v) : null),
-  double: (v) => (typeof v === 'number' && Number.isFinite(v) ? v : null),
-};
-
-function selectOf(f: AggregateDef, cols: readonly string[]): string {
-  const c = (name: string): string => `c${cols.indexOf(name)}`;
-  if (f.ratio_of) {
-    const [n, d] = [c(f.ratio_of.numerator), c(f.ratio_of.denominator)];
-    const both = `${n} IS NOT NULL AND ${d} IS NOT NULL`;
-    return `sum(CASE WHEN ${both} THEN ${n} END) / NULLIF(sum(CASE WHEN ${both} THEN ${d} END), 0)`;
-  }
-  if (f.column === undefined) return 'count(*)';
-  return `${f.fn}(${c(f.column)})`;
+  /** The table's rows in memory, where features are computed from (windows.ts). */
+  windows: ViewWindows;
 }
 
 export class ProcessorState {
@@ -142,14 +128,18 @@ export class ProcessorState {
     const insert = this.db.prepare(
       `INSERT INTO ${p.table} (trip_id, entity, start_ts, known_ts${cols.map((c) => `, ${c}`).join('')}) VALUES (?, ?, ?, ?${cols.map(() => ', ?').join('')}) ON CONFLICT (trip_id) DO NOTHING`,
     );
-    const queries = p.queries.map((q) => {
-      const selects = q.features.map((i) => selectOf(p.view.features[i] as AggregateDef, p.valueColumns));
-      const ts = q.clock === 'start' ? 'start_ts' : 'known_ts';
-      return this.db.prepare(`SELECT ${selects.join(', ')} FROM ${p.table} WHERE entity = ? AND ${ts} BETWEEN ? AND ?`).raw();
-    });
     // Rows no window of a non-late trip can reach any more (see expire()).
     const expire = this.db.prepare(`DELETE FROM ${p.table} WHERE known_ts < ?`);
-    return { insert, queries, expire };
+    return { insert, expire, windows: this.loadWindows(p) };
+  }
+
+  private loadWindows(p: ViewPlan): ViewWindows {
+    const windows = new ViewWindows(p);
+    if (!p.aggregated) return windows;
+    const cols = p.valueColumns.map((_, i) => `, c${i}`).join('');
+    const rows = this.db.prepare(`SELECT entity, start_ts, known_ts${cols} FROM ${p.table} ORDER BY start_ts`).raw().iterate() as Iterable<unknown[]>;
+    for (const r of rows) windows.add(r[0] as string, { start: r[1] as number, known: r[2] as number, values: r.slice(3) as (number | null)[] });
+    return windows;
   }
 
   /**
@@ -185,26 +175,43 @@ export class ProcessorState {
    * enter the seen-set (pending) and the windows; duplicates are flagged; late trips only get features.
    */
   stage(topic: string, partition: number, trips: readonly Trip[]): StagedTrip[] {
+    try {
+      return this.stageInTransaction(topic, partition, trips);
+    } catch (e) {
+      // The transaction rolled back; the rows added to memory on the way must go too.
+      this.views.forEach((v, i) => (v.windows = this.loadWindows(this.plans[i]!)));
+      throw e;
+    }
+  }
+
+  private stageInTransaction(topic: string, partition: number, trips: readonly Trip[]): StagedTrip[] {
     return this.db.transaction(() => {
       const wm = this.watermark();
       const lateBefore = wm === null ? Number.NEGATIVE_INFINITY : wm - this.latenessMs;
       const out: StagedTrip[] = [];
+      const inBatch = new Set<string>();
       let maxTs = Number.NEGATIVE_INFINITY;
       for (const trip of trips) {
         const t = eventMs(trip);
         maxTs = Math.max(maxTs, t);
         const state = this.getSeen.get(trip.trip_id) as number | undefined;
-        if (state === 1) {
+        // The same trip twice in one batch: the second copy is a duplicate, not a redelivery.
+        if (state === 1 || (state === 0 && inBatch.has(trip.trip_id))) {
           out.push({ trip, duplicate: true, late: false, views: [] });
           continue;
         }
         const late = state === undefined && t < lateBefore;
         if (state === undefined) this.putSeen.run(trip.trip_id, t);
+        inBatch.add(trip.trip_id);
         const known = knownAtMs(trip);
         const views = this.plans.map((p, vi) => {
           const key = entityOf(p, trip);
           if (key === null) return { key, values: null };
-          if (p.aggregated && !late) this.views[vi]!.insert.run(trip.trip_id, key, t, known, ...stateValues(p, trip));
+          if (p.aggregated && !late && state === undefined) {
+            const values = stateValues(p, trip);
+            this.views[vi]!.insert.run(trip.trip_id, key, t, known, ...values);
+            this.views[vi]!.windows.add(key, { start: t, known, values });
+          }
           return { key, values: this.featuresOf(p, vi, key, trip, t) };
         });
         out.push({ trip, duplicate: false, late, views });
@@ -219,13 +226,7 @@ export class ProcessorState {
 
   private featuresOf(p: ViewPlan, vi: number, key: string, trip: Trip, t: number): FeatureValue[] {
     const values: FeatureValue[] = p.view.features.map((f) => (f.kind === 'aggregate' ? null : rowFeatureValue(f as RowDef, trip)));
-    p.queries.forEach((q, qi) => {
-      const row = this.views[vi]!.queries[qi]!.get(key, t - q.window_ms, t) as unknown[];
-      q.features.forEach((fi, j) => {
-        const f = p.view.features[fi] as AggregateDef;
-        values[fi] = CAST[f.dtype](row[j]);
-      });
-    });
+    if (p.aggregated) this.views[vi]!.windows.aggregatesInto(key, t, values);
     return values;
   }
 
@@ -255,7 +256,9 @@ export class ProcessorState {
       const seen = this.db.prepare('DELETE FROM seen WHERE event_ts < ?').run(lateBefore).changes;
       let windows = 0;
       this.plans.forEach((p, i) => {
-        if (p.aggregated) windows += this.views[i]!.expire.run(lateBefore - p.longest_window_ms).changes;
+        if (!p.aggregated) return;
+        windows += this.views[i]!.expire.run(lateBefore - p.longest_window_ms).changes;
+        this.views[i]!.windows.expire(lateBefore - p.longest_window_ms);
       });
       this.db.prepare('DELETE FROM dead_letters WHERE written_at < ?').run(now - 7 * 86_400_000);
       return { seen, windows };
