@@ -44,6 +44,8 @@ export interface ModelsBenchResult {
   linear_s: number;
   mlp_s: number;
   single: { p50: number; p99: number; mean: number; n: number };
+  /** p99 of an interleaved 0.08 ms busy loop: scheduling noise of the machine. */
+  spin: { p50: number; p99: number; mean: number };
   single_dispatch: { p50: number; p99: number; mean: number; n: number };
   batch: { median_ms: number; rounds: number; per_prediction_us: number };
   present_share: number;
@@ -86,11 +88,18 @@ export async function runModelsBench(o: { quick?: boolean } = {}): Promise<Model
 
       const n = quick ? 1000 : 5000;
       const single: number[] = [];
+      // Interleaved with the predictions: a pure busy loop of about their median length. Its p99 is what
+      // the machine's scheduler alone does to a call that short (a loaded 2-core box preempts often).
+      const spin: number[] = [];
       for (let i = 0; i < n; i++) {
         const req = requests[i % requests.length]!;
         const s0 = performance.now();
         await predictor.predict({ requests: [req] });
-        single.push(performance.now() - s0);
+        const took = performance.now() - s0;
+        single.push(took);
+        const s1 = performance.now();
+        while (performance.now() - s1 < 0.08);
+        spin.push(performance.now() - s1);
       }
       const rounds = quick ? 5 : 20;
       const batches: number[] = [];
@@ -122,6 +131,7 @@ export async function runModelsBench(o: { quick?: boolean } = {}): Promise<Model
         linear_s,
         mlp_s,
         single: { ...percentiles(single), n },
+        spin: percentiles(spin),
         single_dispatch: { ...percentiles(viaDispatch), n },
         batch: { median_ms: batchMedian, rounds, per_prediction_us: (batchMedian / requests.length) * 1000 },
         present_share,
@@ -157,7 +167,16 @@ export async function benchRows(quick: boolean): Promise<BenchRow[]> {
       target: 'reported',
       note: `${Math.round(r.present_share * 100)}% of feature values PRESENT`,
     },
-    { bench: 'models', what: 'Single prediction with online features, p99', ours: r3(r.single.p99), reference: 2, unit: 'ms', ratio: r2(r.single.p99 / 2), target: 'p99 ≤ 2 ms embedded (ratio ≤ 1)' },
+    {
+      bench: 'models',
+      what: 'Single prediction with online features, p99',
+      ours: r3(r.single.p99),
+      reference: 2,
+      unit: 'ms',
+      ratio: r2(r.single.p99 / 2),
+      target: 'p99 ≤ 2 ms embedded (ratio ≤ 1)',
+      note: `an interleaved 0.08 ms busy loop measured p99 ${r3(r.spin.p99)} ms in the same run (machine noise)`,
+    },
     { bench: 'models', what: 'Single prediction through the contract (models.predict via dispatch), p99', ours: r3(r.single_dispatch.p99), reference: 2, unit: 'ms', ratio: r2(r.single_dispatch.p99 / 2), target: 'p99 ≤ 2 ms embedded (ratio ≤ 1)', note: `p50 ${r3(r.single_dispatch.p50)} ms` },
     { bench: 'models', what: `Batch of 1,000 predictions with online features (median of ${r.batch.rounds})`, ours: r2(r.batch.median_ms), reference: null, unit: 'ms', ratio: null, target: 'reported', note: `${r2(r.batch.per_prediction_us)} µs per prediction` },
   ];

@@ -191,7 +191,9 @@ export class Predictor {
     const groups = new Map<string, number[]>();
     requests.forEach((r, i) => {
       const sig = plan.views.map((v) => (r[v.joinKey as keyof Request] === undefined ? '0' : '1')).join('');
-      groups.set(sig, [...(groups.get(sig) ?? []), i]);
+      const group = groups.get(sig);
+      if (group) group.push(i);
+      else groups.set(sig, [i]);
     });
     for (const [sig, idx] of groups) {
       const present = plan.views.filter((_, k) => sig[k] === '1');
