@@ -158,6 +158,45 @@ async function pagePartition(
   }
 }
 
+/** Requests in flight per partition when offsets can be computed ahead (no filter). */
+const PARALLEL_PAGES = 3;
+
+/**
+ * Without a filter, a partition's pages are known in advance (offset ranges of 1,000 from the start to
+ * the high offset), so several are read at once. Offsets can have gaps (Kafka transaction markers,
+ * compaction): each page keeps only messages inside its own range, so none is counted twice.
+ */
+async function pageRanges(
+  q: BrowseQuery,
+  partition: number,
+  start: number,
+  high: number,
+  want: number,
+  isCancelled: () => boolean,
+  onPage: (n: number, scanned: number) => void,
+): Promise<{ messages: StreamMessage[]; scanned: number; reachedEnd: boolean }> {
+  const end = Math.min(high, start + want);
+  const pages: number[] = [];
+  for (let o = start; o < end; o += PAGE) pages.push(o);
+  const results: StreamMessage[][] = new Array<StreamMessage[]>(pages.length);
+  let scanned = 0;
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < pages.length && !isCancelled()) {
+      const i = next++;
+      const from = pages[i] as number;
+      const to = Math.min(end, from + PAGE);
+      const r = await call('streams.browse', { topic: q.topic, partition, from: { offset: from }, limit: to - from });
+      const mine = r.messages.filter((m) => m.offset < to);
+      results[i] = mine;
+      scanned += r.scanned;
+      onPage(mine.length, r.scanned);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(PARALLEL_PAGES, pages.length) }, worker));
+  return { messages: results.flatMap((r) => r ?? []), scanned, reachedEnd: end >= high };
+}
+
 export const useStreamsStore = create<StreamsState>()((set, get) => {
   const loadTopics = remoteLoader(() => get().topics, (topics) => set({ topics }));
   const loadTopicDesc = remoteLoader(() => get().topic, (topic) => set({ topic }));
@@ -269,7 +308,13 @@ export const useStreamsStore = create<StreamsState>()((set, get) => {
               return r.messages[0]?.offset ?? p.high;
             }),
           );
-          const results = await Promise.all(parts.map((p, i) => pagePartition(q, p.partition, starts[i] ?? p.low, q.limit, isCancelled, progress)));
+          const results = await Promise.all(
+            parts.map((p, i) =>
+              q.filter
+                ? pagePartition(q, p.partition, starts[i] ?? p.low, q.limit, isCancelled, progress)
+                : pageRanges(q, p.partition, starts[i] ?? p.low, p.high, q.limit, isCancelled, progress),
+            ),
+          );
           messages = results.flatMap((r) => r.messages).sort(byTime);
           messages = q.from === 'latest' ? keepLast(messages, q.limit) : messages.slice(0, q.limit);
           scanned = results.reduce((s, r) => s + r.scanned, 0);
