@@ -505,6 +505,14 @@ describe('models tab', () => {
     await expect.poll(() => page.locator(`${tid('variant-champion')}`).getAttribute('data-version')).toBe('2');
     await expect.poll(() => page.locator(`${tid('variant-champion-metrics')} [data-metric="rmse"] strong`).textContent()).toBe(String(SEED[2]!.rmse));
     await screenshot(page, 'models');
+    // The comparison charts in the dark theme (axis names and lines must stay readable).
+    await page.locator(tid('theme-toggle')).click();
+    await expect.poll(() => page.evaluate(() => document.documentElement.dataset.theme)).toBe('dark');
+    await page.goto(`${server.url}/#/models/compare/${[runIds.get('mlp-small'), runIds.get('mlp-wide')].join(',')}`);
+    await page.locator(`${tid('compare-parallel-chart')}[data-ready="true"] svg`).waitFor();
+    await page.locator(`${tid('compare-history-chart')}[data-ready="true"] svg`).waitFor();
+    await screenshot(page, 'models-compare-dark');
+    await page.locator(tid('theme-toggle')).click();
     // The browser logs the 400s of the bad filter and the refused alias above; anything else is a fault.
     expect(session.problems.filter((p) => !/status of \d+ .*\/api\/rpc\/(registry\.runs\.search|registry\.aliases\.set|models\.predict)\)/.test(p))).toEqual([]);
   });

@@ -8,6 +8,12 @@ import { formatNumber } from '../../components/format';
 import type { Comparison, Run } from '../../stores/models';
 import { runLabel, valueOf, type Dimension } from './runs';
 
+/**
+ * Legend labels are measured in ECharts' default font but drawn in the app's (wider) one; the extra gap
+ * keeps a long run name from running under the next entry's icon.
+ */
+const legend = { type: 'scroll' as const, top: 0, itemGap: 26 };
+
 const axisText = (dark: boolean): string => (dark ? '#a9b4c4' : '#4b5768');
 const axisLine = (dark: boolean): string => (dark ? '#262f3d' : '#e2e7ee');
 
@@ -24,7 +30,7 @@ export function historyOption(c: Comparison, key: string): ChartOption {
     animation: false,
     grid: { left: 56, right: 16, top: 36, bottom: 40 },
     tooltip: { trigger: 'axis' },
-    legend: { type: 'scroll', top: 0 },
+    legend,
     xAxis: { type: 'value', name: 'step', nameLocation: 'middle', nameGap: 26, minInterval: 1 },
     yAxis: { type: 'value', scale: true, name: key, nameTextStyle: { align: 'left' } },
     series: c.runs.map((run) => ({
@@ -44,7 +50,7 @@ export function parallelOption(c: Comparison, dims: Dimension[], dark: boolean):
   const option = {
     animation: false,
     tooltip: { trigger: 'item' },
-    legend: { type: 'scroll', top: 0 },
+    legend,
     parallel: { left: 60, right: 90, top: 72, bottom: 28 },
     parallelAxis: dims.map((d, dim) => {
       const categories = d.numeric ? null : [...new Set(c.runs.map((r) => String(valueOf(r, d) ?? '—')))].sort();
@@ -83,7 +89,7 @@ export function scatterOption(c: Comparison, x: Dimension, y: Dimension): ChartO
         return `${item.seriesName}<br/>${x.id}: ${typeof item.value[0] === 'number' ? formatNumber(item.value[0]) : item.value[0]}<br/>${y.id}: ${formatNumber(item.value[1])}`;
       },
     },
-    legend: { type: 'scroll', top: 0 },
+    legend,
     xAxis: categories ? { type: 'category', data: categories, name: x.id, nameLocation: 'middle', nameGap: 28 } : { type: 'value', scale: true, name: x.id, nameLocation: 'middle', nameGap: 28 },
     yAxis: { type: 'value', scale: true, name: y.id, nameTextStyle: { align: 'left' } },
     series: c.runs.map((run) => {
@@ -104,7 +110,7 @@ export function hourlyOption(rows: { name: string; values: (number | null)[] }[]
     animation: false,
     grid: { left: 52, right: 16, top: 36, bottom: 40 },
     tooltip: { trigger: 'axis' },
-    legend: { type: 'scroll', top: 0 },
+    legend,
     xAxis: { type: 'category', data: Array.from({ length: 24 }, (_, h) => String(h).padStart(2, '0')), name: 'pickup hour', nameLocation: 'middle', nameGap: 26 },
     yAxis: { type: 'value', name: 'RMSE', scale: true },
     series: rows.map((r) => ({ type: 'bar' as const, name: r.name, data: r.values })),
@@ -116,7 +122,7 @@ export function versionMetricsOption(versions: { label: string; values: Record<s
     animation: false,
     grid: { left: 52, right: 16, top: 36, bottom: 32 },
     tooltip: { trigger: 'axis' },
-    legend: { type: 'scroll', top: 0 },
+    legend,
     xAxis: { type: 'category', data: versions.map((v) => v.label) },
     yAxis: { type: 'value', scale: false },
     series: keys.map((k) => ({ type: 'bar' as const, name: k, data: versions.map((v) => v.values[k] ?? null) })),
