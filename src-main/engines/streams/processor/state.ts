@@ -84,7 +84,7 @@ export class ProcessorState {
   readonly file: string;
   private readonly db: Db;
   private readonly views: ViewStatements[];
-  private readonly getSeen: Statement;
+  private readonly seen = new Map<string, number>();
   private readonly putSeen: Statement;
   private readonly doneSeen: Statement;
   private readonly putDead: Statement;
@@ -102,7 +102,7 @@ export class ProcessorState {
     this.file = file;
     this.db = openDatabase(file, 'processor state', MIGRATIONS);
     this.views = plans.map((p) => this.prepareView(p));
-    this.getSeen = this.db.prepare('SELECT state FROM seen WHERE trip_id = ?').pluck();
+    this.loadSeen();
     this.putSeen = this.db.prepare('INSERT INTO seen (trip_id, event_ts, state) VALUES (?, ?, 0) ON CONFLICT (trip_id) DO NOTHING');
     this.doneSeen = this.db.prepare('UPDATE seen SET state = 1 WHERE trip_id = ?');
     this.getDead = this.db.prepare('SELECT 1 FROM dead_letters WHERE topic = ? AND partition = ? AND offset = ?').pluck();
@@ -123,14 +123,20 @@ export class ProcessorState {
     this.db.exec(`CREATE TABLE IF NOT EXISTS ${p.table} (
         trip_id TEXT PRIMARY KEY, entity TEXT NOT NULL, start_ts INTEGER NOT NULL, known_ts INTEGER NOT NULL${cols.map((c) => `, ${c} REAL`).join('')}
       ) WITHOUT ROWID;
-      CREATE INDEX IF NOT EXISTS ${p.table}_start ON ${p.table}(entity, start_ts);
-      CREATE INDEX IF NOT EXISTS ${p.table}_known ON ${p.table}(entity, known_ts);`);
+      -- Features are computed from the rows in memory; the table is read whole at start, and by time to expire.
+      CREATE INDEX IF NOT EXISTS ${p.table}_known_ts ON ${p.table}(known_ts);`);
     const insert = this.db.prepare(
       `INSERT INTO ${p.table} (trip_id, entity, start_ts, known_ts${cols.map((c) => `, ${c}`).join('')}) VALUES (?, ?, ?, ?${cols.map(() => ', ?').join('')}) ON CONFLICT (trip_id) DO NOTHING`,
     );
     // Rows no window of a non-late trip can reach any more (see expire()).
     const expire = this.db.prepare(`DELETE FROM ${p.table} WHERE known_ts < ?`);
     return { insert, expire, windows: this.loadWindows(p) };
+  }
+
+  /** The seen-set in memory (it is bounded by the lateness), written through to its table. */
+  private loadSeen(): void {
+    this.seen.clear();
+    for (const r of this.db.prepare('SELECT trip_id, state FROM seen').raw().iterate() as Iterable<[string, number]>) this.seen.set(r[0], r[1]);
   }
 
   private loadWindows(p: ViewPlan): ViewWindows {
@@ -178,8 +184,9 @@ export class ProcessorState {
     try {
       return this.stageInTransaction(topic, partition, trips);
     } catch (e) {
-      // The transaction rolled back; the rows added to memory on the way must go too.
+      // The transaction rolled back; what was added to memory on the way must go too.
       this.views.forEach((v, i) => (v.windows = this.loadWindows(this.plans[i]!)));
+      this.loadSeen();
       throw e;
     }
   }
@@ -194,14 +201,17 @@ export class ProcessorState {
       for (const trip of trips) {
         const t = eventMs(trip);
         maxTs = Math.max(maxTs, t);
-        const state = this.getSeen.get(trip.trip_id) as number | undefined;
+        const state = this.seen.get(trip.trip_id);
         // The same trip twice in one batch: the second copy is a duplicate, not a redelivery.
         if (state === 1 || (state === 0 && inBatch.has(trip.trip_id))) {
           out.push({ trip, duplicate: true, late: false, views: [] });
           continue;
         }
         const late = state === undefined && t < lateBefore;
-        if (state === undefined) this.putSeen.run(trip.trip_id, t);
+        if (state === undefined) {
+          this.putSeen.run(trip.trip_id, t);
+          this.seen.set(trip.trip_id, 0);
+        }
         inBatch.add(trip.trip_id);
         const known = knownAtMs(trip);
         const views = this.plans.map((p, vi) => {
@@ -237,6 +247,7 @@ export class ProcessorState {
       for (const id of tripIds) this.doneSeen.run(id);
       for (const d of deadLetters) this.putDead.run(d.topic, d.partition, d.offset, now);
     })();
+    for (const id of tripIds) if (this.seen.has(id)) this.seen.set(id, 1);
   }
 
   /** True when this source message was already written to the dead-letter topic. */
@@ -253,6 +264,8 @@ export class ProcessorState {
     if (wm === null) return { seen: 0, windows: 0 };
     const lateBefore = wm - this.latenessMs;
     return this.db.transaction(() => {
+      const expired = this.db.prepare('SELECT trip_id FROM seen WHERE event_ts < ?').pluck().all(lateBefore) as string[];
+      for (const id of expired) this.seen.delete(id);
       const seen = this.db.prepare('DELETE FROM seen WHERE event_ts < ?').run(lateBefore).changes;
       let windows = 0;
       this.plans.forEach((p, i) => {
