@@ -35,7 +35,9 @@ export interface DesktopApp {
 export const SHUTDOWN_DEADLINE_MS = 15_000;
 
 export async function startDesktop(opts: DesktopOptions): Promise<DesktopApp> {
-  setSecretStore(createKeyring(path.join(opts.userData, 'secrets.json')));
+  const keyring = createKeyring(path.join(opts.userData, 'secrets.json'));
+  await keyring.load();
+  setSecretStore(keyring);
   initWorkspace(opts.workspace);
   const services = await openServices({ workspace: opts.workspace, mode: 'desktop' });
   lockDownSession(session.defaultSession, { devServer: opts.devUrl });

@@ -124,7 +124,7 @@ export async function setLocalApi(s: Services, change: LocalApiChange): Promise<
     const store = writableSecretStore();
     if (!store) throw new AppError('UNAVAILABLE', 'no secret store to keep the API token in', {});
     if (change.token === null) store.delete(LOCAL_API_TOKEN_SECRET);
-    else store.set(LOCAL_API_TOKEN_SECRET, change.token);
+    else await store.set(LOCAL_API_TOKEN_SECRET, change.token);
   }
   const stored = readStored(s);
   const next = { ...stored.local_api, ...(change.enabled !== undefined ? { enabled: change.enabled } : {}), ...(change.host ? { host: change.host } : {}), ...(change.port !== undefined ? { port: change.port } : {}) };

@@ -178,7 +178,7 @@ export function saveProfile(s: Services, input: SaveProfileInput): Promise<Profi
     parseConfig(candidate.toString(), file);
     for (const [secret, value] of entries) {
       if (value === null) store!.delete(secret);
-      else store!.set(secret, value);
+      else await store!.set(secret, value);
     }
     const config = editConfig(file, (doc) => doc.setIn(['profiles', name], structuredClone(profile)));
     const wasActive = config.active_profile === name;

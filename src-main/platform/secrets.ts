@@ -20,7 +20,8 @@ export interface SecretStore {
   /** Where it keeps them, for messages (never the values). */
   readonly location: string;
   get(name: string): string | undefined;
-  set(name: string, value: string): void;
+  /** May be asynchronous (the keychain encrypts off the main thread); callers await it. */
+  set(name: string, value: string): void | Promise<void>;
   delete(name: string): void;
 }
 

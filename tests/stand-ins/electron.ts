@@ -379,6 +379,15 @@ export const safeStorage = {
     safeStorage.calls.push({ op: 'decrypt', plain });
     return plain;
   },
+  isAsyncEncryptionAvailable(): Promise<boolean> {
+    return Promise.resolve(safeStorage.available);
+  },
+  async encryptStringAsync(plain: string): Promise<Buffer> {
+    return safeStorage.encryptString(plain);
+  },
+  async decryptStringAsync(buf: Buffer): Promise<{ result: string; shouldReEncrypt: boolean }> {
+    return { result: safeStorage.decryptString(buf), shouldReEncrypt: false };
+  },
 };
 
 export type IpcMainInvokeEvent = { sender: WebContents; senderFrame: WebFrameMain | null };

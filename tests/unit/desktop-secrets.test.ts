@@ -98,21 +98,39 @@ describe('desktop keyring', () => {
     expect(config).toContain('secret: redis-password');
     // The engines get the value back through the same keyring.
     expect(resolveSecret({ secret: 'redis-password' }, 'test')).toBe(VALUE);
-    expect(safeStorage.calls.some((c) => c.op === 'decrypt' && c.plain === VALUE)).toBe(true);
     // settings.profiles never carries a value.
     const list = await call<unknown>('settings.profiles');
     expect(JSON.stringify(list)).not.toContain(VALUE);
     expect(JSON.stringify(list)).not.toContain(TOKEN);
   });
 
-  it('removes a secret when saved as null', async () => {
-    setSecretStore(createKeyring(path.join(root, 'user-data', 'secrets.json')));
+  it('a restarted app decrypts the stored values once, then removes one saved as null', async () => {
+    safeStorage.calls.length = 0;
+    const keyring = createKeyring(path.join(root, 'user-data', 'secrets.json'));
+    await keyring.load();
+    expect(safeStorage.calls.filter((c) => c.op === 'decrypt').map((c) => c.plain).sort()).toEqual([TOKEN, VALUE].sort());
+    setSecretStore(keyring);
+    expect(resolveSecret({ secret: 'mlflow-token' }, 'x')).toBe(TOKEN);
     const r = await call<{ secrets: { name: string; status: string }[] }>('settings.profile.save', { name: 'team', profile: profile(), secrets: { 'mlflow-token': null } });
     expect(r.ok && r.result.secrets.map((x) => [x.name, x.status])).toEqual([
       ['redis-password', 'set'],
       ['mlflow-token', 'not_set'],
     ]);
     expect(() => resolveSecret({ secret: 'mlflow-token' }, 'profiles.team.registry.token')).toThrow(/TAXI_SECRET_MLFLOW_TOKEN/);
+    const again = createKeyring(path.join(root, 'user-data', 'secrets.json'));
+    await again.load();
+    expect(again.get('mlflow-token')).toBeUndefined();
+    expect(again.get('redis-password')).toBe(VALUE);
+  });
+
+  it('a blob that no longer decrypts is named when used, not silently empty', async () => {
+    const file = path.join(root, 'user-data', 'broken.json');
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, JSON.stringify({ version: 1, secrets: { 'redis-password': Buffer.from('garbage').toString('base64') } }));
+    const keyring = createKeyring(file);
+    await keyring.load();
+    setSecretStore(keyring);
+    expect(() => resolveSecret({ secret: 'redis-password' }, 'x')).toThrow(/cannot be decrypted.*store it again in Settings/);
   });
 
   it('refuses to store when the OS offers no real encryption, writing nothing', async () => {
