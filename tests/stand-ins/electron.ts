@@ -8,6 +8,7 @@
 import { EventEmitter } from 'node:events';
 import path from 'node:path';
 import os from 'node:os';
+import { pathToFileURL } from 'node:url';
 
 type Listener = (...args: never[]) => unknown;
 
@@ -99,7 +100,7 @@ export class BrowserWindow extends EventEmitter {
   }
   loadFile(file: string): Promise<void> {
     this.loaded.push({ kind: 'file', target: file });
-    this.webContents.navigated(`file://${path.resolve(file)}`);
+    this.webContents.navigated(pathToFileURL(path.resolve(file)).toString());
     return Promise.resolve();
   }
   loadURL(url: string): Promise<void> {

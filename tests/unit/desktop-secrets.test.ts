@@ -93,7 +93,8 @@ describe('desktop keyring', () => {
     expect(filesContaining(root, TOKEN)).toEqual([]);
     const stored = JSON.parse(fs.readFileSync(keyring, 'utf8')) as { secrets: Record<string, string> };
     expect(Object.keys(stored.secrets).sort()).toEqual(['mlflow-token', 'redis-password']);
-    expect(fs.statSync(keyring).mode & 0o077).toBe(0);
+    // POSIX permissions: Windows protects the user-data folder by its ACL instead.
+    if (process.platform !== 'win32') expect(fs.statSync(keyring).mode & 0o077).toBe(0);
     const config = fs.readFileSync(s.workspace.paths.config, 'utf8');
     expect(config).toContain('secret: redis-password');
     // The engines get the value back through the same keyring.
@@ -178,7 +179,7 @@ describe('headless secrets', () => {
       ['redis-password', 'file'],
       ['mlflow-token', 'env'],
     ]);
-    expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+    if (process.platform !== 'win32') expect(fs.statSync(file).mode & 0o777).toBe(0o600);
     expect(filesContaining(root, `${VALUE}-file`)).toEqual([file]);
     expect(resolveSecret({ secret: 'redis-password' }, 'x')).toBe(`${VALUE}-file`);
   });
