@@ -15,6 +15,8 @@ import { modelsMethods } from './methods/models.js';
 import { processorMethods } from './methods/processor.js';
 import { settingsEvents, settingsMethods } from './methods/settings.js';
 import { monitoringEvents, monitoringMethods } from './methods/monitoring.js';
+import { selftestMethods } from './methods/selftest.js';
+import { systemMetricsMethods } from './methods/system-metrics.js';
 
 export * from './methods/common.js';
 export * from './methods/data.js';
@@ -33,6 +35,7 @@ export const methods = {
   ...processorMethods,
   ...settingsMethods,
   ...monitoringMethods,
+  ...systemMetricsMethods,
 } as const;
 
 

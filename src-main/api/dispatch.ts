@@ -8,6 +8,7 @@ import { handlers } from './handlers.js';
 import { errorShape } from '../platform/errors.js';
 import type { Services } from '../platform/services.js';
 import { formatPath } from '../platform/config.js';
+import { recordCall } from '../engines/monitoring/system/recorder.js';
 
 export interface InvalidField {
   path: string;
@@ -39,10 +40,12 @@ export async function dispatch(s: Services, method: string, rawInput: unknown): 
   try {
     const handler = handlers[method] as (i: unknown, s: Services) => Promise<Output<MethodName>> | Output<MethodName>;
     const result = await handler(parsed.data, s);
+    recordCall(s, method, performance.now() - t0, true);
     s.log.api.debug({ method, ms: performance.now() - t0 }, 'ok');
     return { ok: true, result };
   } catch (e) {
     const error = errorShape(e);
+    recordCall(s, method, performance.now() - t0, false);
     s.log.api.warn({ method, ms: performance.now() - t0, code: error.code, err: error.message }, 'failed');
     return { ok: false, error };
   }
