@@ -1,7 +1,7 @@
 /**
- * Data drift per column between a reference and a current relation, computed in DuckDB: both sides are
- * loaded once into in-memory tables, then each column is reduced to its distinct values with their counts
- * on each side (one grouped table per column). Every test reads that table: ECDF sums for KS and
+ * Data drift per column between a reference and a current relation, computed in DuckDB: each side is
+ * scanned once and reduced to the distinct values of every column with their counts (GROUPING SETS), then
+ * each column's two value-count lists are joined (one small table per column). Every test reads that table: ECDF sums for KS and
  * Wasserstein (window functions), Sturges-binned or per-value shares for JS / PSI / KL, value counts for
  * chi-square and Z. Only those small aggregates reach JavaScript, where the p-values are computed.
  * Columns run concurrently on their own connections.
@@ -99,25 +99,44 @@ export interface DriftResult {
 
 const MAX_CHART_CATEGORIES = 40;
 
-const valid = (c: DriftColumnSpec): string => (c.type === 'numerical' ? `isfinite(${sqlIdent(c.name)})` : `${sqlIdent(c.name)} IS NOT NULL`);
+/** Bit of column i in grouping_id(c0, …, c{n-1}): the first argument is the most significant bit. */
+const groupMask = (i: number, n: number): bigint => ((1n << BigInt(n)) - 1n) ^ (1n << BigInt(n - 1 - i));
 
-/** Loads both sides as tables `drift_ref` / `drift_cur` with the columns cast to DOUBLE or VARCHAR. */
-async function loadSides(conn: DuckDBConnection, refSql: string, curSql: string, columns: readonly DriftColumnSpec[]): Promise<void> {
-  const select = columns.map((c) => `CAST(${sqlIdent(c.name)} AS ${c.type === 'numerical' ? 'DOUBLE' : 'VARCHAR'}) AS ${sqlIdent(c.name)}`).join(', ');
-  await conn.run(`CREATE OR REPLACE TABLE drift_ref AS SELECT ${select} FROM ${refSql}`);
-  await conn.run(`CREATE OR REPLACE TABLE drift_cur AS SELECT ${select} FROM ${curSql}`);
+/**
+ * One pass over a side: the count of every distinct value of every column (GROUPING SETS, one set per
+ * column plus the empty set for the row count) into `table` (c0…, g = grouping id, n = count). Each
+ * source row is read and converted once, whatever the number of columns.
+ */
+async function groupSide(conn: DuckDBConnection, sql: string, columns: readonly DriftColumnSpec[], table: string): Promise<void> {
+  const select = columns.map((c, i) => `CAST(${sqlIdent(c.name)} AS ${c.type === 'numerical' ? 'DOUBLE' : 'VARCHAR'}) AS c${i}`).join(', ');
+  const names = columns.map((_, i) => `c${i}`);
+  const sets = [...names.map((c) => `(${c})`), '()'].join(', ');
+  await conn.run(`CREATE OR REPLACE TABLE ${table} AS SELECT ${names.join(', ')}, grouping_id(${names.join(', ')}) AS g, count(*) AS n FROM (SELECT ${select} FROM ${sql}) GROUP BY GROUPING SETS (${sets})`);
 }
 
+const validC = (c: DriftColumnSpec, i: number): string => (c.type === 'numerical' ? `isfinite(c${i})` : `c${i} IS NOT NULL`);
+
+/** Rows, and per column the count of usable values and (numerical) mean, population std, min and max. */
 async function sideStats(conn: DuckDBConnection, table: string, columns: readonly DriftColumnSpec[]): Promise<{ rows: number; stats: Map<string, Omit<SideStats, 'unique'>> }> {
-  const parts = ['count(*) AS "rows"'];
+  const n = columns.length;
+  const all = (1n << BigInt(n)) - 1n;
+  const [r] = await queryRows<{ rows: unknown }>(conn, `SELECT coalesce(sum(n), 0) AS "rows" FROM ${table} WHERE g = ${all}`);
+  const rows = toNumber(r!.rows);
+  const parts: string[] = [];
   columns.forEach((c, i) => {
-    const id = sqlIdent(c.name);
-    const f = `FILTER (WHERE ${valid(c)})`;
-    parts.push(`count(*) ${f} AS n${i}`);
-    if (c.type === 'numerical') parts.push(`avg(${id}) ${f} AS m${i}`, `stddev_pop(${id}) ${f} AS s${i}`, `min(${id}) ${f} AS lo${i}`, `max(${id}) ${f} AS hi${i}`);
+    const where = `g = ${groupMask(i, n)} AND ${validC(c, i)}`;
+    parts.push(`(SELECT coalesce(sum(n), 0) FROM ${table} WHERE ${where}) AS n${i}`);
+    if (c.type === 'numerical') {
+      // Two passes over the distinct values: the mean, then the spread around it (as NumPy's std).
+      parts.push(
+        `(SELECT sum(c${i} * n) / sum(n) FROM ${table} WHERE ${where}) AS m${i}`,
+        `(SELECT sqrt(sum(n * (c${i} - m) * (c${i} - m)) / sum(n)) FROM ${table}, (SELECT sum(c${i} * n) / sum(n) AS m FROM ${table} WHERE ${where}) WHERE ${where}) AS s${i}`,
+        `(SELECT min(c${i}) FROM ${table} WHERE ${where}) AS lo${i}`,
+        `(SELECT max(c${i}) FROM ${table} WHERE ${where}) AS hi${i}`,
+      );
+    }
   });
-  const [row] = await queryRows<Record<string, unknown>>(conn, `SELECT ${parts.join(', ')} FROM ${table}`);
-  const rows = toNumber(row!.rows);
+  const [row] = await queryRows<Record<string, unknown>>(conn, `SELECT ${parts.join(', ')}`);
   const num = (v: unknown): number | null => (v === null || v === undefined ? null : toNumber(v));
   const stats = new Map<string, Omit<SideStats, 'unique'>>();
   columns.forEach((c, i) => {
@@ -146,15 +165,15 @@ interface Grouped {
   max: number | null;
 }
 
-/** Distinct values of a column with their count on each side. */
-async function groupColumn(conn: DuckDBConnection, c: DriftColumnSpec, index: number): Promise<Grouped> {
-  const id = sqlIdent(c.name);
+/** Distinct values of a column with their count on each side (from the two grouped sides). */
+async function groupColumn(conn: DuckDBConnection, c: DriftColumnSpec, index: number, n: number): Promise<Grouped> {
   const table = `drift_g${index}`;
+  const where = `g = ${groupMask(index, n)} AND ${validC(c, index)}`;
   await conn.run(
     `CREATE OR REPLACE TABLE ${table} AS
      SELECT coalesce(a.x, b.x) AS x, coalesce(a.n, 0)::BIGINT AS r, coalesce(b.n, 0)::BIGINT AS k
-     FROM (SELECT ${id} AS x, count(*) AS n FROM drift_ref WHERE ${valid(c)} GROUP BY 1) a
-     FULL OUTER JOIN (SELECT ${id} AS x, count(*) AS n FROM drift_cur WHERE ${valid(c)} GROUP BY 1) b ON a.x = b.x`,
+     FROM (SELECT c${index} AS x, n FROM drift_ref_g WHERE ${where}) a
+     FULL OUTER JOIN (SELECT c${index} AS x, n FROM drift_cur_g WHERE ${where}) b ON a.x = b.x`,
   );
   const minMax = c.type === 'numerical' ? ', min(x) AS lo, max(x) AS hi' : ', NULL AS lo, NULL AS hi';
   const [s] = await queryRows<Record<string, unknown>>(
@@ -231,11 +250,12 @@ async function columnDrift(
   conn: DuckDBConnection,
   c: DriftColumnSpec,
   index: number,
+  total: number,
   ref: Omit<SideStats, 'unique'>,
   cur: Omit<SideStats, 'unique'>,
   opts: DriftOptions,
 ): Promise<ColumnDrift> {
-  const g = await groupColumn(conn, c, index);
+  const g = await groupColumn(conn, c, index, total);
   const base: ColumnDrift = {
     column: c.name,
     type: c.type,
@@ -349,9 +369,16 @@ export async function computeDrift(
     if (seen.has(c.name)) throw new AppError('INVALID_INPUT', `column "${c.name}" is listed twice`, { column: c.name });
     seen.add(c.name);
   }
-  await loadSides(conn, refSql, curSql, columns);
+  if (columns.length > 60) throw new AppError('INVALID_INPUT', `at most 60 columns per drift check (got ${columns.length})`, { columns: columns.length });
+  // Both sides are scanned at once, each on its own connection.
+  const side2 = await instance.connect();
+  try {
+    await Promise.all([groupSide(conn, refSql, columns, 'drift_ref_g'), groupSide(side2, curSql, columns, 'drift_cur_g')]);
+  } finally {
+    side2.closeSync();
+  }
   const tLoaded = performance.now();
-  const [ref, cur] = await Promise.all([sideStats(conn, 'drift_ref', columns), sideStats(conn, 'drift_cur', columns)]);
+  const [ref, cur] = await Promise.all([sideStats(conn, 'drift_ref_g', columns), sideStats(conn, 'drift_cur_g', columns)]);
   if (ref.rows === 0) throw new AppError('NOT_FOUND', 'the reference data has no rows', {});
   if (cur.rows === 0) throw new AppError('NOT_FOUND', 'the current data has no rows', {});
 
@@ -369,14 +396,14 @@ export async function computeDrift(
           const i = next++;
           if (i >= columns.length) return;
           const c = columns[i]!;
-          results[i] = await columnDrift(cx, c, i, ref.stats.get(c.name)!, cur.stats.get(c.name)!, opts);
+          results[i] = await columnDrift(cx, c, i, columns.length, ref.stats.get(c.name)!, cur.stats.get(c.name)!, opts);
           opts.onColumn?.(++done, columns.length, c.name);
         }
       }),
     );
   } finally {
     for (const cx of conns.slice(1)) cx.closeSync();
-    await conn.run('DROP TABLE IF EXISTS drift_ref; DROP TABLE IF EXISTS drift_cur');
+    await conn.run('DROP TABLE IF EXISTS drift_ref_g; DROP TABLE IF EXISTS drift_cur_g');
   }
   const tested = results.filter((r) => r.skipped === null);
   const drifted = tested.filter((r) => r.drifted).length;

@@ -1,6 +1,6 @@
 /**
  * Where monitored data comes from, as DuckDB relations with the model's column names (`view__feature`,
- * plus the label `fare_amount`):
+ * plus the labels `fare_amount` and `tips`):
  * - a model version's training (or evaluation) set, saved as Parquet by the models engine;
  * - a time range of the trip store, with the row-level features of trip_features derived in SQL the way
  *   the feature transform derives them (columns as stored, time parts of the pickup time);
@@ -20,6 +20,8 @@ import type { Bus, BusMessage } from '../streams/types.js';
 import type { DriftColumnSpec } from './drift.js';
 
 export const LABEL = 'fare_amount';
+/** The big-tipper task's raw label, monitored like the fare. */
+export const TIPS = 'tips';
 export const PREDICTION = 'prediction';
 const ROW_LEVEL_VIEW = 'trip_features';
 
@@ -64,6 +66,7 @@ export function monitoredColumns(ws: Workspace): (DriftColumnSpec & { view: stri
     }
   }
   out.push({ name: LABEL, type: 'numerical', view: '', feature: LABEL, tripSql: sqlIdent(LABEL) });
+  out.push({ name: TIPS, type: 'numerical', view: '', feature: TIPS, tripSql: sqlIdent(TIPS) });
   return out;
 }
 
