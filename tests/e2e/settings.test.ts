@@ -188,6 +188,17 @@ describe('logs tab', () => {
     await page.locator(tid('log-live-toggle')).click();
     await expect.poll(async () => (await rows()).map((r) => r.msg)).toContain('e2e line while paused');
     await screenshot(page, 'logs');
+  });
+
+  it('shows the self-test report as one document', async () => {
+    const report = { generated_at: new Date().toISOString(), passed: 41, failed: 1, suites: [{ name: 'redis', status: 'passed' }] };
+    fs.writeFileSync(path.join(services.workspace.paths.logsDir, 'integration_test_report.json'), JSON.stringify(report, null, 2));
+    await page.locator(tid('log-files')).getByRole('button', { name: 'Refresh' }).click();
+    await page.locator(`${tid('log-file')}[data-file="integration_test_report.json"]`).click();
+    const doc = page.locator(tid('log-document'));
+    await doc.waitFor();
+    await expect.poll(async () => JSON.parse((await doc.textContent()) ?? 'null')).toEqual(report);
+    expect(await page.locator(tid('log-level-filter')).count()).toBe(0);
     expect(session.problems).toEqual([]);
   });
 });

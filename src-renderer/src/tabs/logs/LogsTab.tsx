@@ -121,6 +121,8 @@ export function LogsTab() {
     };
   }, []);
   const rows = tail.data?.rows ?? [];
+  // A report (integration_test_report.json) is one JSON document, not a log: shown whole, as written.
+  const isDocument = file.endsWith('.json');
   return (
     <div className="logs-tab" data-testid="logs-tab">
       <FileList />
@@ -130,23 +132,35 @@ export function LogsTab() {
         testId="log-view"
         className="log-view"
       >
-        <Filters />
-        <DataTable
-          testId="log-entries"
-          rows={rows}
-          columns={columns}
-          rowKey={(r) => String(r.seq)}
-          rowTestId={() => 'log-row'}
-          rowClassName={(r) => (r.level ? `log-${r.level}` : undefined)}
-          height={560}
-          filter={false}
-          storageKey="logs"
-          loading={tail.loading && !tail.data}
-          error={tail.error}
-          onRetry={() => void useLogsStore.getState().open(file)}
-          empty={<>Nothing matches — widen the level or clear the text filter.</>}
-          noun="entries"
-        />
+        {isDocument ? (
+          <pre className="log-document" data-testid="log-document">
+            {rows
+              .slice()
+              .reverse()
+              .map((r) => r.msg)
+              .join('\n')}
+          </pre>
+        ) : (
+          <Filters />
+        )}
+        {isDocument ? null : (
+          <DataTable
+            testId="log-entries"
+            rows={rows}
+            columns={columns}
+            rowKey={(r) => String(r.seq)}
+            rowTestId={() => 'log-row'}
+            rowClassName={(r) => (r.level ? `log-${r.level}` : undefined)}
+            height={560}
+            filter={false}
+            storageKey="logs"
+            loading={tail.loading && !tail.data}
+            error={tail.error}
+            onRetry={() => void useLogsStore.getState().open(file)}
+            empty={<>Nothing matches — widen the level or clear the text filter.</>}
+            noun="entries"
+          />
+        )}
       </Card>
     </div>
   );

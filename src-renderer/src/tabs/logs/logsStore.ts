@@ -51,8 +51,15 @@ export const useLogsStore = create<LogsState>()((set, get) => {
   const read = (): Promise<void> => {
     const { file, level, text } = get();
     set({ held: 0 });
+    // A JSON document (the self-test report) is read whole; filters are for log lines.
+    const document = file.endsWith('.json');
     return loadTail(async () => {
-      const r = await call('logs.tail', { file, limit: FIRST_READ, follow: true, ...(level ? { level } : {}), ...(text.trim() ? { text: text.trim() } : {}) });
+      const r = await call(
+        'logs.tail',
+        document
+          ? { file, limit: KEEP, follow: false }
+          : { file, limit: FIRST_READ, follow: true, ...(level ? { level } : {}), ...(text.trim() ? { text: text.trim() } : {}) },
+      );
       return { rows: r.entries.map((e) => ({ ...e, seq: ++seq })).reverse(), scanned: r.scanned, truncated: r.truncated };
     });
   };
