@@ -26,7 +26,7 @@ const columns: Column<Row>[] = [
     value: (r) => (r.level ? LEVELS.indexOf(r.level) : -1),
     render: (r) => (r.level ? <StatusBadge status={r.level} tone={LEVEL_TONE[r.level]} testId="log-level" /> : <span className="muted">text</span>),
   },
-  { key: 'subsystem', header: 'Subsystem', width: 100 },
+  { key: 'subsystem', header: 'Subsystem', width: 120 },
   {
     key: 'msg',
     header: 'Message',
