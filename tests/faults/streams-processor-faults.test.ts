@@ -225,28 +225,27 @@ describe.skipIf(!hasKafka)('Kafka broker stopped mid-stream and restarted', () =
   it('the processor waits for the broker and resumes from its commits; nothing lost, nothing doubled', { timeout: 420_000 }, async () => {
     await kafkaScript('start');
     cleanups.push(() => kafkaScript('stop'));
-    const trips = tripMessages(1500, { stepS: 20, taxis: 9, areas: 6, prefix: 'broker' });
+    const trips = tripMessages(3000, { stepS: 20, taxis: 9, areas: 6, prefix: 'broker' });
     const want = await reference(trips);
-    const { workspace, bus } = await workspaceOnePartition({ kafka: [`127.0.0.1:${FAULT_KAFKA_PORT}`] });
+    const { workspace, bus } = await workspaceOnePartition({ kafka: [`127.0.0.1:${FAULT_KAFKA_PORT}`], topicSuffix: `f${Date.now().toString(36)}` });
     await publishTrips(bus, workspace.config.topics.raw, trips);
 
+    // Small batches: many produce and commit round trips, so the broker goes away mid-stream.
     const stop = new AbortController();
-    const running = runInline(workspace, { max_batch: 50 }, { predictor: null }, stop.signal);
+    const running = runInline(workspace, { max_batch: 10 }, { predictor: null }, stop.signal);
     const outCount = async (): Promise<number> => (await bus.describeTopic(workspace.config.topics.features)).messages;
-    await waitFor('400 trips processed', async () => (await outCount()) >= 400, 120_000, 50);
-
+    await waitFor('300 trips processed', async () => (await outCount()) >= 300, 120_000, 50);
     await kafkaScript('stop');
-    const { readStatusSnapshot } = await import('../../src-main/engines/streams/processor/state.js');
-    await waitFor('the processor to report the outage', () => {
-      const s = readStatusSnapshot(stateFileOf(workspace, GROUP))?.json as { state: string } | undefined;
-      return s?.state === 'retrying';
-    }, 60_000, 100);
     await new Promise((r) => setTimeout(r, 3000));
     await kafkaScript('start');
 
     await waitFor('every trip processed', async () => (await featuresById(bus, workspace.config.topics.features)).byId.size === trips.length, 240_000, 500);
     stop.abort();
     await running;
+    const { readStatusSnapshot } = await import('../../src-main/engines/streams/processor/state.js');
+    const status = readStatusSnapshot(stateFileOf(workspace, GROUP))!.json as { last_error: string | null; processed: number };
+    // The outage was seen (and waited out), not slept through.
+    expect(status.last_error).not.toBeNull();
     const { byId, copies } = await featuresById(bus, workspace.config.topics.features);
     expect(copies).toBeGreaterThanOrEqual(trips.length);
     expectNothingLostNothingDoubled(workspace, trips, byId, want);
