@@ -23,6 +23,7 @@ import type { RedisProfile } from '../../src-main/engines/features/online/redis-
 import { openSqliteOnlineStore } from '../../src-main/engines/features/online/sqlite.js';
 import type { OnlineRow, OnlineStore, OnlineView } from '../../src-main/engines/features/online/types.js';
 import { push } from '../../src-main/engines/features/push.js';
+import { acquireOfflineWriteLock, transformFeatures } from '../../src-main/engines/features/transform.js';
 import { getOnlineFeatures, isoOf } from '../../src-main/engines/features/serving.js';
 import type { FeatureValue, FeatureView } from '../../src-main/engines/features/types.js';
 import { APP_MIGRATIONS } from '../../src-main/platform/db/app-schema.js';
@@ -857,6 +858,71 @@ describe.skipIf(!clusterUrl)('redis cluster', () => {
     } finally {
       c.disconnect();
     }
+  });
+});
+
+describe('offline pushes and transforms', () => {
+  let ws: Workspace;
+  let cleanupWs: () => void;
+  beforeEach(() => {
+    const t = tempWorkspace('taxi-push-offline-');
+    ws = t.workspace;
+    cleanupWs = t.cleanup;
+  });
+  afterEach(() => cleanupWs());
+
+  const rowsIn = [
+    { pickup_community_area: 8, event_timestamp: '2016-05-01T10:00:00Z', trips_1h: 3, avg_fare_1h: 12.5, avg_trip_seconds_1h: null },
+    { pickup_community_area: 9, event_timestamp: '2016-05-02T10:00:00Z', trips_1h: 1, avg_fare_1h: 7, avg_trip_seconds_1h: 300 },
+  ];
+
+  async function storedRows(): Promise<unknown[][]> {
+    const engine = await openEngineDb(ws, { threads: 1 });
+    try {
+      const rows = await queryRows<Record<string, unknown>>(engine.conn, `SELECT * FROM ${viewRelationSql(ws, viewOf(ws, 'area_demand'))} ORDER BY event_timestamp`);
+      return rows.map((r) => [r.pickup_community_area, (r.event_timestamp as Date).toISOString(), r.trips_1h]);
+    } finally {
+      engine.close();
+    }
+  }
+
+  it('pushed parts survive a transform that re-runs their dates', async () => {
+    await push('area_demand', rowsIn, 'offline', { workspace: ws });
+    const before = await storedRows();
+    expect(before).toEqual([
+      [8, '2016-05-01T10:00:00.000Z', 3],
+      [9, '2016-05-02T10:00:00.000Z', 1],
+    ]);
+    // The trip store is empty, so the transform computes nothing for these dates: before the fix it
+    // swapped both date folders out and the pushed rows were gone.
+    const summary = await transformFeatures({ views: ['area_demand'], start: '2016-05-01', end: '2016-05-03' }, inlineContext(ws, silentLogger()));
+    expect(summary.views[0]!.removed).toEqual([]);
+    expect(await storedRows()).toEqual(before);
+    expect(listPartitions(ws, 'area_demand').map((p) => [p.date, p.files.map((f) => path.basename(f)).every((f) => /^push-.*\.parquet$/.test(f))])).toEqual([
+      ['2016-05-01', true],
+      ['2016-05-02', true],
+    ]);
+    // And a second run finds them again (they were carried, not left behind in the swapped-out folder).
+    await transformFeatures({ views: ['area_demand'], start: '2016-05-01', end: '2016-05-03' }, inlineContext(ws, silentLogger()));
+    expect(await storedRows()).toEqual(before);
+  });
+
+  it('a push waits for the offline write lock before moving its parts in', async () => {
+    const release = acquireOfflineWriteLock(ws);
+    let done = false;
+    const pushing = push('area_demand', rowsIn, 'offline', { workspace: ws }).then((r) => {
+      done = true;
+      return r;
+    });
+    await new Promise((r) => setTimeout(r, 400));
+    expect(done).toBe(false);
+    expect(listPartitions(ws, 'area_demand')).toEqual([]);
+    release();
+    const r = await pushing;
+    expect(r.offline!.partitions).toEqual(['2016-05-01', '2016-05-02']);
+    expect(await storedRows()).toHaveLength(2);
+    // The lock is free again afterwards.
+    acquireOfflineWriteLock(ws)();
   });
 });
 

@@ -18,6 +18,7 @@ import type { Workspace } from '../../platform/workspace.js';
 import { CREATED_TIMESTAMP, EVENT_TIMESTAMP, featureViewOf } from './definitions.js';
 import { onlineViewOf } from './materialize.js';
 import { partitionDirOf, viewColumnsOf, type ViewColumn } from './offline.js';
+import { acquireOfflineWriteLock } from './transform.js';
 import { entityKeyOf } from './online/codec.js';
 import { openOnlineStore } from './online/index.js';
 import type { OnlineRow } from './online/types.js';
@@ -126,6 +127,39 @@ function appendCell(a: DuckDBAppender, col: ViewColumn, v: FeatureValue): void {
 
 const dateOf = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
 
+/** How long a push waits for a transform (or another push) that holds the offline write lock. */
+export const PUSH_LOCK_WAIT_MS = 60_000;
+
+/**
+ * Takes the offline write lock for the moment the parts move in: a transform swaps date folders and
+ * carries the pushed parts it finds into the new ones, so a part moved in meanwhile would be lost.
+ * Transforms hold the lock while they compute too, so a push waits for one (up to PUSH_LOCK_WAIT_MS)
+ * rather than failing at once.
+ */
+async function withOfflineLock<T>(ws: Workspace, view: string, work: () => T, waitMs = PUSH_LOCK_WAIT_MS): Promise<T> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    let release: () => void;
+    try {
+      release = acquireOfflineWriteLock(ws);
+    } catch (e) {
+      if (!(e instanceof AppError) || e.code !== 'CONFLICT' || Date.now() >= deadline) {
+        if (e instanceof AppError && e.code === 'CONFLICT') {
+          throw new AppError('CONFLICT', `push to ${view}: the offline store stayed busy for ${Math.round(waitMs / 1000)} s (${e.message})`, { view, ...e.details }, { cause: e });
+        }
+        throw e;
+      }
+      await new Promise((r) => setTimeout(r, 50));
+      continue;
+    }
+    try {
+      return work();
+    } finally {
+      release();
+    }
+  }
+}
+
 /** Writes the rows as new Parquet parts, one per date partition, all staged before any is moved in. */
 async function writeOffline(ws: Workspace, view: FeatureView, rows: readonly CheckedRow[]): Promise<{ files: string[]; partitions: string[] }> {
   const columns = viewColumnsOf(view);
@@ -146,7 +180,7 @@ async function writeOffline(ws: Workspace, view: FeatureView, rows: readonly Che
     a.closeSync();
     const dates = [...new Set(rows.map((r) => dateOf(r.event_ts)))].sort();
     const stamp = `${Date.now()}-${crypto.randomBytes(4).toString('hex')}`;
-    const staged = [];
+    const staged: { date: string; file: string; dest: string }[] = [];
     for (const date of dates) {
       const file = path.join(stage, `${date}.parquet`);
       await runSql(
@@ -155,17 +189,19 @@ async function writeOffline(ws: Workspace, view: FeatureView, rows: readonly Che
       );
       staged.push({ date, file, dest: path.join(partitionDirOf(ws, view.name, date), `push-${stamp}.parquet`) });
     }
-    try {
-      for (const s of staged) {
-        fs.mkdirSync(path.dirname(s.dest), { recursive: true });
-        fs.renameSync(s.file, s.dest);
-        moved.push(s.dest);
+    await withOfflineLock(ws, view.name, () => {
+      try {
+        for (const s of staged) {
+          fs.mkdirSync(path.dirname(s.dest), { recursive: true });
+          fs.renameSync(s.file, s.dest);
+          moved.push(s.dest);
+        }
+      } catch (e) {
+        // All parts or none: take back what was already moved in.
+        for (const f of moved) fs.rmSync(f, { force: true });
+        throw new AppError('INTERNAL', `push to ${view.name}: could not move a Parquet part into the offline store: ${(e as Error).message}`, { view: view.name }, { cause: e });
       }
-    } catch (e) {
-      // All parts or none: take back what was already moved in.
-      for (const f of moved) fs.rmSync(f, { force: true });
-      throw new AppError('INTERNAL', `push to ${view.name}: could not move a Parquet part into the offline store: ${(e as Error).message}`, { view: view.name }, { cause: e });
-    }
+    });
     return { files: moved, partitions: dates };
   } finally {
     engine.close();

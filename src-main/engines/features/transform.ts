@@ -305,15 +305,41 @@ async function stageView(conn: DuckDBConnection, ws: Workspace, view: FeatureVie
 }
 
 /** Dates a run replaces: the staged ones, and every existing one inside the range. */
-function datesToReplace(ws: Workspace, s: Staged, range: DayRange): { replace: string[]; removed: string[] } {
-  const staged = new Set(s.dates);
+function datesToReplace(ws: Workspace, s: Staged, range: DayRange): string[] {
   const inRange = (d: string): boolean => {
     const ms = Date.parse(`${d}T00:00:00Z`);
     return (range.startMs === null || ms >= range.startMs) && (range.endMs === null || ms < range.endMs);
   };
   const existing = listPartitionDirs(ws, s.view.name).filter(inRange);
-  const removed = existing.filter((d) => !staged.has(d));
-  return { replace: [...new Set([...existing, ...staged])].sort(), removed };
+  return [...new Set([...existing, ...s.dates])].sort();
+}
+
+/** Files `push` wrote into a date folder: rows that came from outside the trip store. */
+export const PUSHED_FILE = /^push-.*\.parquet$/;
+
+/**
+ * Pushed rows are not computed from trips, so a transform cannot recompute them: each replaced date
+ * folder's pushed parts are linked into its new folder (created if the run has none for that date)
+ * before the swap, so they stay readable throughout and survive it. Runs under the offline write lock,
+ * which push takes too, so no part lands in a folder after it was looked at.
+ */
+function carryPushes(ws: Workspace, s: Staged, replace: readonly string[]): void {
+  const live = viewDir(ws, s.view.name);
+  for (const date of replace) {
+    const from = path.join(live, `date=${date}`);
+    if (!fs.existsSync(from)) continue;
+    const pushed = fs.readdirSync(from).filter((f) => PUSHED_FILE.test(f));
+    if (pushed.length === 0) continue;
+    const to = path.join(s.dir, `date=${date}`);
+    fs.mkdirSync(to, { recursive: true });
+    for (const f of pushed) {
+      try {
+        fs.linkSync(path.join(from, f), path.join(to, f));
+      } catch {
+        fs.copyFileSync(path.join(from, f), path.join(to, f));
+      }
+    }
+  }
 }
 
 /** Every date folder of a view, even empty ones (listPartitions only returns folders with files). */
@@ -381,7 +407,9 @@ export async function transformFeatures(request: TransformRequest, ctx: JobConte
     if (ctx.signal.aborted) throw cancelled('feature transform');
     const results: TransformViewSummary[] = [];
     for (const s of staged) {
-      const { replace, removed } = datesToReplace(ws, s, range);
+      const replace = datesToReplace(ws, s, range);
+      carryPushes(ws, s, replace);
+      const removed = replace.filter((d) => !fs.existsSync(path.join(s.dir, `date=${d}`)));
       ctx.progress({ done: views.length, total: views.length, unit: 'views', message: `${s.view.name}: publishing ${replace.length} partition(s)` });
       swapIn(ws, s, replace, path.join(stageRoot, 'old', s.view.name));
       results.push({ view: s.view.name, rows: s.rows, partitions: s.dates, removed, duration_ms: s.duration_ms });
