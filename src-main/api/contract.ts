@@ -36,6 +36,7 @@ export const methods = {
   ...settingsMethods,
   ...monitoringMethods,
   ...systemMetricsMethods,
+  ...selftestMethods,
 } as const;
 
 

@@ -14,6 +14,7 @@ import { modelsHandlers } from './handlers/models.js';
 import { processorHandlers } from './handlers/processor.js';
 import { settingsHandlers } from './handlers/settings.js';
 import { monitoringHandlers } from './handlers/monitoring.js';
+import { selftestHandlers } from './handlers/selftest.js';
 import { systemMetricsHandlers } from './handlers/system-metrics.js';
 
 export type Handlers = HandlersFor<MethodName>;
@@ -30,4 +31,5 @@ export const handlers: Handlers = {
   ...settingsHandlers,
   ...monitoringHandlers,
   ...systemMetricsHandlers,
+  ...selftestHandlers,
 };

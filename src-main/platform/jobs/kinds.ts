@@ -9,6 +9,7 @@ import { ReplayInputSchema } from '../../api/methods/streams.js';
 import { DriftInputSchema, ImportanceInputSchema } from '../../api/methods/monitoring.js';
 import { TrainInputSchema } from '../../api/methods/models.js';
 import { ProcessorInputSchema } from '../../api/methods/processor.js';
+import { SelftestInputSchema } from '../../api/methods/selftest.js';
 import { MaterializeIncrementalInputSchema, MaterializeInputSchema } from '../../engines/features/online-schemas.js';
 import type { JobContext } from './context.js';
 
@@ -89,6 +90,12 @@ export const JOB_KINDS = {
     title: () => 'Evaluate alert rules',
     unit: 'rules',
     run: async (_i, ctx) => (await import('../../engines/monitoring/service.js')).runAlertEvaluation(ctx.workspace, ctx),
+  }),
+  'system.selftest': kind({
+    input: SelftestInputSchema,
+    title: (i) => `Self-test${i.profile ? ` (profile ${i.profile})` : ''}${i.until ? ` to ${i.until}` : ''}`,
+    unit: 'steps',
+    run: async (i, ctx) => (await import('../../engines/selftest/run.js')).runSelftest(i, ctx),
   }),
   /** A task for testing the job system itself: counts to `steps`, `ms` apart; fails at `fail_at`. */
   'system.sleep': kind({
