@@ -5,6 +5,8 @@ import { GenerateForm } from './GenerateForm';
 import { HealthCard } from './HealthCard';
 import { InfoCard } from './InfoCard';
 import { RecentJobs } from './RecentJobs';
+import { StatusCards } from './StatusCards';
+import './overview.css';
 
 export function OverviewTab() {
   const refreshSummary = useSystemStore((s) => s.refreshSummary);
@@ -14,6 +16,7 @@ export function OverviewTab() {
 
   return (
     <div className="tab-page overview" data-testid="overview">
+      <StatusCards />
       <div className="grid grid-main">
         <HealthCard />
         <InfoCard />
