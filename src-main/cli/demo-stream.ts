@@ -48,6 +48,7 @@ export async function runStreamDemo(s: Services, n: number, step: (n: number, te
       `processed ${p.processed.toLocaleString('en-US')} messages → ${p.predicted.toLocaleString('en-US')} predictions, ${p.dead_lettered} dead letters` +
       (p.duplicates ? `, ${p.duplicates.toLocaleString('en-US')} already processed before` : ''),
   );
-  print(`    ${p.rate_per_s}/s overall; publish → prediction latency p50 ${ms(p.p50_ms)}, p99 ${ms(p.p99_ms)}${p.prediction_skipped ? `; ${p.prediction_skipped} not predicted (${p.skip_reason ?? 'no model'})` : ''}`);
+  const busyRate = p.busy_ms > 0 ? Math.round((p.processed / p.busy_ms) * 1000) : 0;
+  print(`    ${busyRate.toLocaleString('en-US')} messages/s while busy; publish → prediction latency p50 ${ms(p.p50_ms)}, p99 ${ms(p.p99_ms)}${p.prediction_skipped ? `; ${p.prediction_skipped} not predicted (${p.skip_reason ?? 'no model'})` : ''}`);
   print(`    topics: ${s.workspace.config.topics.predictions}, ${s.workspace.config.topics.features}, ${s.workspace.config.topics.metrics} (prediction errors, RMSE/MAE/R² windows), ${s.workspace.config.topics.raw_dead_letter}`);
 }

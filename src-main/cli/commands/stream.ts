@@ -40,7 +40,8 @@ export function registerStreamCommands(program: Command): void {
         if (done.status !== 'succeeded') failJob(done);
         const r = done.result as ProcessorSummary;
         if (json) return out(JSON.stringify(r, null, 2));
-        out(`processed ${r.processed} messages in ${(r.duration_ms / 1000).toFixed(1)} s (${r.rate_per_s}/s, stopped: ${r.stopped})`);
+        const busyRate = r.busy_ms > 0 ? Math.round((r.processed / r.busy_ms) * 1000) : 0;
+        out(`processed ${r.processed} messages in ${(r.duration_ms / 1000).toFixed(1)} s (${busyRate}/s while busy, stopped: ${r.stopped})`);
         out(`  trips ${r.trips}, predictions ${r.predicted}, dead letters ${r.dead_lettered}, duplicates ${r.duplicates}${r.late ? `, late ${r.late}` : ''}`);
         if (r.prediction_skipped) out(`  not predicted ${r.prediction_skipped}: ${r.skip_reason ?? 'no model'}`);
         out(`  publish → prediction latency p50 ${ms(r.p50_ms)}, p99 ${ms(r.p99_ms)}`);

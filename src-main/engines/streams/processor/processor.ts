@@ -100,6 +100,7 @@ class Processor {
   lastActivity = Date.now();
   subscribed = false;
   busy = false;
+  busyMs = 0;
   lastError: string | null = null;
   retries = 0;
   lag: number | null = null;
@@ -155,9 +156,11 @@ class Processor {
   readonly handle = async (batch: MessageBatch): Promise<void> => {
     if (this.stopRequested) throw new StopRequested();
     this.busy = true;
+    const started = performance.now();
     try {
       await this.handleBatch(batch);
     } finally {
+      this.busyMs += performance.now() - started;
       this.busy = false;
       this.lastActivity = Date.now();
     }
@@ -528,6 +531,7 @@ export async function runProcessor(opts: ProcessorOptions, ctx: JobContext, deps
       skip_reason: s.skip_reason,
       stopped,
       duration_ms: Date.now() - p.startedAt,
+      busy_ms: Math.round(p.busyMs),
       rate_per_s: Math.round((s.processed / Math.max(1, Date.now() - p.startedAt)) * 1000 * 10) / 10,
       p50_ms: s.p50_ms,
       p99_ms: s.p99_ms,
