@@ -36,7 +36,7 @@ async function predictor(s: Services) {
 
 export const modelsHandlers: HandlersFor<keyof typeof modelsMethods> = {
   'models.train': (i, s) => s.jobs.start('models.train', i),
-  'models.predict': async (i, s) => (await predictor(s)).predict(i),
+  'models.predict': async (i, s) => (await predictor(s)).predictParsed(i),
   'models.serving': async (i, s) => (await predictor(s)).state(i.model),
   'models.setChallengerShare': async (i, s) => {
     const p = await predictor(s);

@@ -12,6 +12,7 @@
  *   the request fill or override them (status REQUEST). A view whose entity key the request does not give
  *   is NOT_FOUND for that request. Missing values are imputed as in training (the feature spec).
  */
+import type { z } from 'zod';
 import { PredictInputSchema, type PredictInput, type PredictOutput, type ServingState } from '../../api/methods/models.js';
 import { AppError, isAppError } from '../../platform/errors.js';
 import type { Services } from '../../platform/services.js';
@@ -240,7 +241,11 @@ export class Predictor {
       const issue = parsed.error.issues[0]!;
       throw new AppError('INVALID_INPUT', `predict: ${issue.path.join('.') || '(input)'}: ${issue.message}`, { path: issue.path.join('.') });
     }
-    const input = parsed.data;
+    return this.predictParsed(parsed.data, opts, started);
+  }
+
+  /** For callers whose input the contract already parsed (the models.predict handler). */
+  async predictParsed(input: z.output<typeof PredictInputSchema>, opts: { ignoreUnknownFeatures?: boolean } = {}, started = performance.now()): Promise<PredictOutput> {
     const name = input.model ?? this.cfg.registered_model;
     const { champion_alias, challenger_alias } = this.cfg.serving;
 
