@@ -185,8 +185,7 @@ export async function runSelftest(o: SelftestOptions, ctx: JobContext): Promise<
         if (st.champion.version !== best.version || st.challenger.version !== other.version) {
           fail('CHECK_FAILED', `serving reads champion v${st.champion.version ?? '—'} / challenger v${st.challenger.version ?? '—'}, expected v${best.version} / v${other.version}`);
         }
-        const versions = await call('registry.versions.list', { name: plan.registeredModel } as never);
-        return { registered_model: plan.registeredModel, versions: (versions as unknown as unknown[]).length ?? null, champion: `v${best.version} ${best.algorithm}`, challenger: `v${other.version} ${other.algorithm}`, registry: profile.registry.type };
+        return { registered_model: plan.registeredModel, champion: `v${best.version} ${best.algorithm}`, challenger: `v${other.version} ${other.algorithm}`, registry: profile.registry.type };
       },
       stream: async () => {
         const idle = profile.bus.type === 'kafka' ? 10_000 : 3000;
@@ -217,8 +216,8 @@ export async function runSelftest(o: SelftestOptions, ctx: JobContext): Promise<
       },
       predictions: async () => {
         const { published, bad, summary: p } = state.stream!;
-        const d = await call('streams.topics.describe', { topic: plan.topics.predictions! } as never);
-        const onTopic = ((d as unknown as { partition_info: { low: number; high: number }[] }).partition_info ?? []).reduce((a, x) => a + (x.high - x.low), 0);
+        const d = await call('streams.topics.describe', { name: plan.topics.predictions! });
+        const onTopic = d.partition_info.reduce((a, x) => a + (x.high - x.low), 0);
         const tripsIn = published + bad;
         // Every trip in yields one prediction unless refused (dead letter) or seen before (duplicate).
         const expected = tripsIn - p.dead_lettered - p.duplicates;
