@@ -17,6 +17,7 @@ import { registerStreamsCommands } from './commands/streams.js';
 import { registerStreamCommands } from './commands/stream.js';
 import { registerWorkspaceCommands } from './commands/workspace.js';
 import { registerSelftestCommand } from './commands/selftest.js';
+import { registerProfilesCommands } from './commands/profiles.js';
 
 export function buildProgram(): Command {
   const program = new Command('taxi-mlops')
@@ -36,6 +37,7 @@ export function buildProgram(): Command {
   registerStreamsCommands(program);
   registerStreamCommands(program);
   registerSelftestCommand(program);
+  registerProfilesCommands(program);
   return program;
 }
 
