@@ -4,7 +4,7 @@
  * processor stops once the stream has been quiet for a moment, and the counts are printed.
  */
 import type { Job } from '../api/contract.js';
-import type { ProcessorSummary } from '../api/methods/processor.js';
+import { DEFAULT_PROCESSOR_GROUP, type ProcessorSummary } from '../api/methods/processor.js';
 import { AppError } from '../platform/errors.js';
 import type { Services } from '../platform/services.js';
 import { call, followJob } from './follow.js';
@@ -29,7 +29,17 @@ const ms = (v: number | null): string => (v === null ? '—' : `${Math.round(v)}
 
 export async function runStreamDemo(s: Services, n: number, step: (n: number, text: string) => void, print: (line: string) => void, o: StreamDemoOptions = STREAM_DEMO_DEFAULTS): Promise<void> {
   const raw = s.workspace.config.topics.raw;
-  const processorJob = await call(s, 'streams.processor.start', { idle_exit_ms: 3000 });
+  // It stops after the messages this stage sends (the replayed trips and two bad ones), or after a quiet spell.
+  const processorJob = await call(s, 'streams.processor.start', { group: DEFAULT_PROCESSOR_GROUP, limit: o.trips + 2, idle_exit_ms: 20_000 });
+  // The replay starts once the processor has joined its group, so the latency printed is the stream's,
+  // not the time a worker takes to start.
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const joined = await call(s, 'streams.groups.describe', { group: DEFAULT_PROCESSOR_GROUP }).then((g) => g.members.length > 0, () => false);
+    const job = s.jobs.get(processorJob.id);
+    if (joined || job.status !== 'running' && job.status !== 'queued' || Date.now() > deadline) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
   const replayJob = await call(s, 'streams.replay', { source: 'sample', rate: o.rate, limit: o.trips, seed: 42 });
   // Two messages the processor must refuse: not JSON, and a trip without its times.
   await call(s, 'streams.produce', {
