@@ -165,7 +165,7 @@ async function rejectRowNumbers(file: string): Promise<{ row_number: string; rea
 }
 
 describe('CSV import under random and broken files', () => {
-  it('imports with reasons for every reject, or fails naming the file with nothing written', { timeout: 600_000 }, async () => {
+  it('imports with reasons for every reject, or fails naming the file with nothing written', { timeout: runs(80) * 15_000 }, async () => {
     let n = 0;
     await fc.assert(
       fc.asyncProperty(fileContent, async (bytes) => {
