@@ -10,6 +10,7 @@ import { AppError } from '../platform/errors.js';
 import { call, followJob } from './follow.js';
 import { MODEL_DEMO_STEPS, runModelDemo } from './demo-models.js';
 import { STREAM_DEMO_STEPS, runStreamDemo } from './demo-stream.js';
+import { MONITOR_DEMO_STEPS, runMonitorDemo } from './demo-monitor.js';
 
 export interface DemoOptions {
   workspace: string;
@@ -31,7 +32,7 @@ const dateOf = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
 
 export async function runDemo(o: DemoOptions): Promise<void> {
   const t0 = performance.now();
-  const steps = 6 + MODEL_DEMO_STEPS + STREAM_DEMO_STEPS;
+  const steps = 6 + MODEL_DEMO_STEPS + STREAM_DEMO_STEPS + MONITOR_DEMO_STEPS;
   const step = (n: number, text: string): void => o.print(`${n}/${steps} ${text}`);
   const { workspace, created } = initWorkspace(o.workspace);
   step(1, `workspace ${workspace.paths.root} ${created ? '(created)' : '(existing)'} — profile ${workspace.profile.name}`);
@@ -72,6 +73,7 @@ export async function runDemo(o: DemoOptions): Promise<void> {
 
     await runModelDemo(s, 7, step, o.print);
     await runStreamDemo(s, 7 + MODEL_DEMO_STEPS, step, o.print);
+    await runMonitorDemo(s, 7 + MODEL_DEMO_STEPS + STREAM_DEMO_STEPS, step, o.print);
 
     const sum = await call(s, 'data.summary', {});
     o.print('');

@@ -18,6 +18,7 @@ import { registerStreamCommands } from './commands/stream.js';
 import { registerWorkspaceCommands } from './commands/workspace.js';
 import { registerSelftestCommand } from './commands/selftest.js';
 import { registerProfilesCommands } from './commands/profiles.js';
+import { registerMonitorCommands } from './commands/monitor.js';
 
 export function buildProgram(): Command {
   const program = new Command('taxi-mlops')
@@ -38,6 +39,7 @@ export function buildProgram(): Command {
   registerStreamCommands(program);
   registerSelftestCommand(program);
   registerProfilesCommands(program);
+  registerMonitorCommands(program);
   return program;
 }
 
