@@ -216,9 +216,15 @@ function ReportsCard({ selected }: { selected: string | null }) {
 type ColumnDrift = DriftReport['columns'][number];
 
 const featureColumns: Column<ColumnDrift>[] = [
-  { key: 'column', header: 'Feature', render: (c) => <code>{c.column}</code> },
-  { key: 'type', header: 'Type', width: 110 },
-  { key: 'method', header: 'Method', width: 200, value: (c) => c.method_title ?? c.method ?? '', render: (c) => c.method_title ?? c.skipped ?? '—' },
+  { key: 'column', header: 'Feature', minWidth: 200, render: (c) => <code title={c.column}>{c.column}</code> },
+  { key: 'type', header: 'Type', width: 100, hidden: true },
+  {
+    key: 'method',
+    header: 'Method',
+    width: 110,
+    value: (c) => c.method ?? '',
+    render: (c) => <span title={c.method_title ?? c.skipped ?? undefined}>{c.method ?? (c.skipped ? 'skipped' : '—')}</span>,
+  },
   { key: 'score', header: 'Score', width: 110, align: 'right', value: (c) => c.score, render: (c) => formatNumber(c.score) },
   { key: 'threshold', header: 'Threshold', width: 100, align: 'right', value: (c) => c.threshold, render: (c) => (c.threshold === null ? '—' : `${c.score_kind === 'p_value' ? '< ' : '≥ '}${c.threshold}`) },
   { key: 'ref_mean', header: 'Ref. mean', width: 100, align: 'right', value: (c) => c.reference.mean, render: (c) => formatNumber(c.reference.mean), hidden: true },
@@ -266,7 +272,7 @@ function ReportView({ id, column }: { id: string; column: string | null }) {
             {pct(r.dataset.drift_share)}). Reference {formatInt(r.reference_rows)} rows, current {formatInt(r.current_rows)} rows, computed in {formatInt(r.duration_ms)} ms.
           </div>
           {!http ? <p className="muted">The HTML and JSON exports are served by <code>taxi-mlops serve</code> at /reports/{r.id}.html.</p> : null}
-          <div className="grid grid-even">
+          <div className="mon-report-grid">
             <DataTable
               testId="drift-features"
               rows={r.columns}

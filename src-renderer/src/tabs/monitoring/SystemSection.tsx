@@ -15,7 +15,7 @@ type MethodRow = SystemMetrics['methods'][number];
 
 const ms = (v: number | null): string => (v === null ? '—' : formatLatency(v));
 const methodColumns: Column<MethodRow>[] = [
-  { key: 'method', header: 'Method', render: (m) => <code>{m.method}</code> },
+  { key: 'method', header: 'Method', minWidth: 240, render: (m) => <code title={m.method}>{m.method}</code> },
   { key: 'calls', header: 'Calls', width: 80, align: 'right' },
   { key: 'calls_per_s', header: 'Calls/s', width: 80, align: 'right', render: (m) => m.calls_per_s.toFixed(2) },
   { key: 'error_rate', header: 'Errors', width: 80, align: 'right', render: (m) => (m.error_rate === null ? '—' : `${(m.error_rate * 100).toFixed(1)}%`) },
@@ -51,21 +51,21 @@ export function SystemSection() {
           { name: 'all methods', points: s.map((x) => ({ at: x.at, value: x.p99_ms })) },
           ...busiest.map((m) => ({ name: m, points: s.map((x) => ({ at: x.at, value: x.methods[m]?.p99_ms ?? null })) })),
         ],
-        { unit: ' ms', min: 0 },
+        { unit: ' ms', min: 0, minSpanMs: 5 * 60_000 },
       ),
       cpu: timeSeriesOption(
         [
           { name: 'CPU', points: s.map((x) => ({ at: x.at, value: x.cpu_percent })), area: true },
           { name: 'event loop p99 (ms)', points: s.map((x) => ({ at: x.at, value: x.event_loop_p99_ms })) },
         ],
-        { format: (v) => String(Math.round(v * 10) / 10), min: 0 },
+        { format: (v) => String(Math.round(v * 10) / 10), min: 0, minSpanMs: 5 * 60_000 },
       ),
       memory: timeSeriesOption(
         [
           { name: 'RSS', points: s.map((x) => ({ at: x.at, value: x.rss_bytes / MB })) },
           { name: 'heap used', points: s.map((x) => ({ at: x.at, value: x.heap_used_bytes / MB })), area: true },
         ],
-        { unit: ' MiB', format: (v) => `${Math.round(v)} MiB`, min: 0 },
+        { unit: ' MiB', format: (v) => `${Math.round(v)} MiB`, min: 0, minSpanMs: 5 * 60_000 },
       ),
       disk: d.disk ? barOption(d.disk.stores.map((x) => x.name), d.disk.stores.map((x) => x.bytes), { name: 'bytes', horizontal: true, format: formatBytes }) : null,
     };
@@ -90,7 +90,7 @@ export function SystemSection() {
               </select>
             }
           >
-            <div className="grid grid-even">
+            <div className="mon-section">
               <DataTable
                 testId="system-methods"
                 rows={d.methods}
@@ -103,7 +103,7 @@ export function SystemSection() {
               />
               <div>
                 <div className="mon-chart-title">p99 per sample interval ({d.interval_ms / 1000} s)</div>
-                <Chart option={charts.p99} height={270} testId="system-p99-chart" ariaLabel="p99 latency over time" />
+                <Chart option={charts.p99} height={240} testId="system-p99-chart" ariaLabel="p99 latency over time" />
               </div>
             </div>
           </Card>

@@ -38,7 +38,7 @@ export function distributionOption(d: Distribution): ChartOption {
 export function barOption(labels: string[], values: number[], opts: { name: string; errors?: number[]; horizontal?: boolean; format?: (v: number) => string }): ChartOption {
   const fmt = opts.format ?? ((v: number) => String(Number(v.toPrecision(4))));
   const category = { type: 'category' as const, data: labels, axisTick: { show: false }, inverse: opts.horizontal };
-  const value = { type: 'value' as const };
+  const value = { type: 'value' as const, axisLabel: { formatter: (v: number) => fmt(v) } };
   return {
     animation: false,
     grid: { left: 8, right: 16, top: 10, bottom: 4, containLabel: true },
@@ -57,15 +57,25 @@ export interface LinePoint {
 /** Time series sharing one time axis; `baseline` draws a dashed horizontal line. */
 export function timeSeriesOption(
   series: { name: string; points: LinePoint[]; area?: boolean }[],
-  opts: { unit?: string; format?: (v: number) => string; baseline?: { value: number; label: string } | null; min?: number } = {},
+  opts: { unit?: string; format?: (v: number) => string; baseline?: { value: number; label: string } | null; min?: number; minSpanMs?: number } = {},
 ): ChartOption {
   const fmt = opts.format ?? ((v: number) => `${Number(v.toPrecision(4))}${opts.unit ?? ''}`);
+  // A young series (one or two samples) would otherwise get an axis of days around one point.
+  let range: { min?: number; max?: number } = {};
+  if (opts.minSpanMs) {
+    const times = series.flatMap((x) => x.points.map((p) => Date.parse(p.at)));
+    if (times.length) {
+      const last = Math.max(...times);
+      const first = Math.min(...times);
+      range = { min: Math.min(first, last - opts.minSpanMs), max: last };
+    }
+  }
   return {
     animation: false,
     grid: { left: 8, right: 16, top: 30, bottom: 4, containLabel: true },
     legend: { top: 0, type: 'scroll' },
     tooltip: { trigger: 'axis', valueFormatter: (v) => (typeof v === 'number' ? fmt(v) : '—') },
-    xAxis: { type: 'time' },
+    xAxis: { type: 'time', ...range },
     yAxis: { type: 'value', min: opts.min, axisLabel: { formatter: (v: number) => fmt(v) } },
     series: [
       ...series.map((s) => ({
