@@ -102,6 +102,10 @@ describe('overview', () => {
       return e ? { domInteractive: Math.round(e.domInteractive), load: Math.round(e.loadEventEnd) } : null;
     });
     console.log(`[overview] load → connected ${connected} ms, → every headline answered ${interactive} ms; DOM interactive ${nav?.domInteractive} ms, load event ${nav?.load} ms`);
+    // Where the server's time went, from its own per-method recorder (the box's load shows up here too).
+    const m = await ok<{ methods: { method: string; calls: number; p50: number | null; max: number | null }[] }>('system.metrics', { window_s: 60 });
+    const slowest = [...m.methods].filter((x) => x.calls > 0).sort((a, b) => (b.max ?? 0) - (a.max ?? 0)).slice(0, 6);
+    console.log(`[overview] server time per method (max of its calls): ${slowest.map((x) => `${x.method} ${Math.round(x.max ?? 0)} ms`).join(', ')}; load average ${(await import('node:os')).loadavg()[0]!.toFixed(1)}`);
     expect(interactive).toBeGreaterThan(0);
   }, 60_000);
 
