@@ -222,6 +222,40 @@ async function histogramCounts(conn: DuckDBConnection, g: Grouped): Promise<{ ed
   return { edges, ref, cur };
 }
 
+const DISPLAY_BINS = 30;
+
+/**
+ * Counts for the chart: equal-width bins between the 1st and 99th percentile of both sides together, the
+ * first and last bin also holding everything below / above (heavy tails such as a 500-mile trip would
+ * otherwise squeeze the whole distribution into one bar). Display only; scores never read these.
+ */
+async function displayHistogram(conn: DuckDBConnection, g: Grouped): Promise<{ edges: number[]; ref: number[]; cur: number[] }> {
+  const total = g.nRef + g.nCur;
+  const [q] = await queryRows<{ lo: number | null; hi: number | null }>(
+    conn,
+    `SELECT min(x) FILTER (WHERE cum >= ${0.01 * total}) AS lo, min(x) FILTER (WHERE cum >= ${0.99 * total}) AS hi
+     FROM (SELECT x, sum(r + k) OVER (ORDER BY x ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS cum FROM ${g.table})`,
+  );
+  let lo = q?.lo ?? g.min!;
+  let hi = q?.hi ?? g.max!;
+  if (!(hi > lo)) {
+    lo = g.min!;
+    hi = g.max! > g.min! ? g.max! : g.min! + 1;
+  }
+  const width = (hi - lo) / DISPLAY_BINS;
+  const rows = await queryRows<{ i: number; r: bigint; k: bigint }>(
+    conn,
+    `SELECT CAST(least(greatest(floor((x - (${lo}::DOUBLE)) / (${width}::DOUBLE)), 0), ${DISPLAY_BINS - 1}) AS INTEGER) AS i, sum(r) AS r, sum(k) AS k FROM ${g.table} GROUP BY 1`,
+  );
+  const ref = new Array<number>(DISPLAY_BINS).fill(0);
+  const cur = new Array<number>(DISPLAY_BINS).fill(0);
+  for (const row of rows) {
+    ref[row.i] = toNumber(row.r);
+    cur[row.i] = toNumber(row.k);
+  }
+  return { edges: Array.from({ length: DISPLAY_BINS + 1 }, (_, i) => lo + i * width), ref, cur };
+}
+
 /** The ECDF summaries: max |c_ref·n_cur − c_cur·n_ref| (KS, exact integers) and the Wasserstein-1 integral. */
 async function ecdfSummary(conn: DuckDBConnection, g: Grouped): Promise<{ dCount: number; wasserstein: number }> {
   const [row] = await queryRows<{ d: unknown; w: unknown }>(
@@ -302,7 +336,6 @@ async function columnDrift(
       }
     } else if (usesShares(method) && histogramWanted) {
       const h = await histogramCounts(conn, g);
-      distribution = { kind: 'histogram', edges: h.edges, reference: h.ref, current: h.cur };
       const fill = method !== 'jensenshannon';
       const p = sharesOf(h.ref, g.nRef, fill);
       const q = sharesOf(h.cur, g.nCur, fill);
@@ -327,7 +360,7 @@ async function columnDrift(
     }
     if (distribution === null) {
       if (histogramWanted) {
-        const h = await histogramCounts(conn, g);
+        const h = await displayHistogram(conn, g);
         distribution = { kind: 'histogram', edges: h.edges, reference: h.ref, current: h.cur };
       } else {
         const cat = await categoryCounts(conn, g);

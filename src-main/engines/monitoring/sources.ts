@@ -82,7 +82,8 @@ export function tripFeaturesSql(ws: Workspace, tripsSql: string): string {
   const cols = monitoredColumns(ws)
     .filter((c) => c.tripSql !== null)
     .map((c) => `${c.tripSql} AS ${sqlIdent(c.name)}`);
-  return `(SELECT ${cols.join(', ')}, pickup_datetime AS event_timestamp FROM ${tripsSql})`;
+  // trip_id is kept for duplicate checks; it is not a monitored column.
+  return `(SELECT trip_id, ${cols.join(', ')}, pickup_datetime AS event_timestamp FROM ${tripsSql})`;
 }
 
 function fileScan(file: string): string {
