@@ -24,9 +24,12 @@ export interface LatencySummary {
   mean: number | null;
 }
 
-/** Sorts a copy (Float64Array sorts numerically, unlike Array#sort's default). */
+/**
+ * Sorts numerically (typed arrays do, unlike Array#sort's default). A Float64Array is sorted in place — the
+ * recorder hands over a scratch copy — anything else is copied first.
+ */
 export function summarize(values: ArrayLike<number>): LatencySummary {
-  const sorted = Float64Array.from(values).sort();
+  const sorted = (values instanceof Float64Array ? values : Float64Array.from(values)).sort();
   const n = sorted.length;
   let sum = 0;
   for (let i = 0; i < n; i++) sum += sorted[i]!;

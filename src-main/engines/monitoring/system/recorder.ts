@@ -36,19 +36,20 @@ class MethodRing {
   }
 
   /** Calls with at >= since (the ring is in time order, so walk back from the newest and stop early). */
-  since(since: number): { ms: number[]; errors: number; oldest: number | null } {
-    const ms: number[] = [];
+  since(since: number): { ms: Float64Array; errors: number; oldest: number | null } {
+    const out = new Float64Array(this.size);
+    let n = 0;
     let errors = 0;
     let oldest: number | null = null;
     for (let k = 0; k < this.size; k++) {
       const i = (this.next - 1 - k + this.capacity) % this.capacity;
       const t = this.at[i]!;
       if (t < since) break;
-      ms.push(this.ms[i]!);
+      out[n++] = this.ms[i]!;
       if (this.ok[i] === 0) errors++;
       oldest = t;
     }
-    return { ms, errors, oldest };
+    return { ms: out.subarray(0, n), errors, oldest };
   }
 }
 
