@@ -375,7 +375,7 @@ class Processor {
     if (Date.now() - this.lastExpire < EXPIRE_EVERY_MS) return;
     this.lastExpire = Date.now();
     const r = this.state.expire();
-    if (r.seen + r.windows > 0) this.log.debug?.(r, 'state expired');
+    if (r.seen + r.windows > 0) this.log.debug(r, 'state expired');
   }
 
   progress(): void {
