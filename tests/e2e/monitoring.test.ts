@@ -179,8 +179,11 @@ describe('monitoring tab', () => {
       await expect.poll(() => page.locator(tid(chart)).getAttribute('data-ready')).toBe('true');
       await expect.poll(() => page.locator(`${tid(chart)} svg path`).count()).toBeGreaterThan(2);
     }
-    const metrics = await ok<{ disk: { stores: { name: string; bytes: number }[] }; health: { services: { name: string }[] } }>('system.metrics', {});
+    const metrics = await ok<{ samples: { calls: number; p99_ms: number | null }[]; disk: { stores: { name: string; bytes: number }[] }; health: { services: { name: string }[] } }>('system.metrics', {});
     expect(metrics.disk.stores.find((s) => s.name === 'offline')!.bytes).toBeGreaterThan(0);
+    // The first sample already holds the calls made just before the sampler started: the p99 line has a point.
+    expect(metrics.samples[0]!.calls).toBeGreaterThan(0);
+    expect(metrics.samples[0]!.p99_ms).not.toBeNull();
     await expect.poll(() => page.locator(`${tid('system-health')} tbody tr`).count()).toBe(metrics.health.services.length);
     await screenshot(page, 'monitoring-system');
   });

@@ -83,7 +83,8 @@ export class SystemSampler {
     this.histogram.enable();
     this.lastCpu = process.cpuUsage();
     this.lastAt = performance.now();
-    this.lastWall = Date.now();
+    // The first sample covers the calls of the interval before the sampler started (the recorder has them).
+    this.lastWall = Date.now() - this.intervalMs;
     this.timer = setInterval(() => void this.sample(), this.intervalMs);
     // The sampler never keeps a CLI or a test alive on its own.
     this.timer.unref();

@@ -108,7 +108,7 @@ export function SystemSection() {
             </div>
           </Card>
           <div className="grid grid-even">
-            <Card title="CPU and event loop" subtitle={`Share of one core; event-loop delay p99 · ${d.samples.length} samples every ${d.interval_ms / 1000} s`} testId="system-cpu-card">
+            <Card title="CPU and event loop" subtitle={`Share of one core; event-loop delay p99 · ${d.samples.length} sample${d.samples.length === 1 ? '' : 's'} every ${d.interval_ms / 1000} s`} testId="system-cpu-card">
               <Chart option={charts.cpu} height={220} testId="system-cpu-chart" ariaLabel="CPU and event loop delay over time" />
             </Card>
             <Card title="Memory" subtitle={d.samples.length ? `RSS ${formatBytes(d.samples.at(-1)!.rss_bytes)}, heap ${formatBytes(d.samples.at(-1)!.heap_used_bytes)}` : ''} testId="system-memory-card">

@@ -23,7 +23,7 @@ export function distributionOption(d: Distribution): ChartOption {
   return {
     animation: false,
     grid: { left: 8, right: 12, top: 30, bottom: 4, containLabel: true },
-    legend: { top: 0 },
+    legend: { top: 0, itemGap: 18 },
     tooltip: { trigger: 'axis', valueFormatter: pct },
     xAxis: { type: 'category', data: labels, axisLabel: { hideOverlap: true }, axisTick: { show: false } },
     yAxis: { type: 'value', axisLabel: { formatter: (v: number) => `${Math.round(v * 100)}%` } },
@@ -41,7 +41,7 @@ export function barOption(labels: string[], values: number[], opts: { name: stri
   const value = { type: 'value' as const, axisLabel: { formatter: (v: number) => fmt(v) } };
   return {
     animation: false,
-    grid: { left: 8, right: 16, top: 10, bottom: 4, containLabel: true },
+    grid: { left: opts.horizontal ? 24 : 8, right: 24, top: 10, bottom: 4, containLabel: true },
     tooltip: { trigger: 'axis', valueFormatter: (v) => (typeof v === 'number' ? fmt(v) : String(v)) },
     xAxis: opts.horizontal ? value : category,
     yAxis: opts.horizontal ? category : value,
@@ -73,7 +73,7 @@ export function timeSeriesOption(
   return {
     animation: false,
     grid: { left: 8, right: 16, top: 30, bottom: 4, containLabel: true },
-    legend: { top: 0, type: 'scroll' },
+    legend: { top: 0, type: 'scroll', itemGap: 18 },
     tooltip: { trigger: 'axis', valueFormatter: (v) => (typeof v === 'number' ? fmt(v) : '—') },
     xAxis: { type: 'time', ...range },
     yAxis: { type: 'value', min: opts.min, axisLabel: { formatter: (v: number) => fmt(v) } },
