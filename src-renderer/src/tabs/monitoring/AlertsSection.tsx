@@ -15,7 +15,12 @@ const severityTone: Record<string, Tone> = { critical: 'bad', warning: 'warn', i
 function AckButton({ alert }: { alert: AlertView }) {
   const acking = useMonitoringStore((s) => s.acking[alert.id] === true);
   const acknowledge = useMonitoringStore((s) => s.acknowledge);
-  if (alert.acknowledged_at) return <span className="muted" title={`by ${alert.acknowledged_by ?? '?'}`}>acked {formatTime(alert.acknowledged_at)}</span>;
+  if (alert.acknowledged_at)
+    return (
+      <span className="muted" title={`Acknowledged ${formatTime(alert.acknowledged_at)} by ${alert.acknowledged_by ?? '?'}`}>
+        ✓ acked by {alert.acknowledged_by ?? '?'}
+      </span>
+    );
   if (alert.state !== 'firing') return null;
   return (
     <button type="button" className="btn btn-small" disabled={acking} onClick={() => void acknowledge(alert.id)} data-testid="alert-ack">
