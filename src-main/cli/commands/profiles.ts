@@ -40,14 +40,14 @@ export function registerProfilesCommands(program: Command): void {
   profiles
     .command('list', { isDefault: true })
     .description('the profiles of the workspace; * marks the active one')
-    .action(async (_o, cmd: Command) =>
-      show(cmd, 'settings.profiles', {}, (r) => {
+    .action(async (_o, cmd: Command) => {
+      await show(cmd, 'settings.profiles', {}, (r) => {
         for (const p of r.profiles) {
           out(`${p.active ? '*' : ' '} ${p.name.padEnd(20)} ${p.kind.padEnd(9)} ${p.description ?? ''}`.trimEnd());
         }
         out(`secrets: ${r.secret_store.kind ?? 'none'} — ${r.secret_store.hint}`);
-      }),
-    );
+      });
+    });
   profiles
     .command('show')
     .argument('<name>')
@@ -79,9 +79,9 @@ export function registerProfilesCommands(program: Command): void {
     .command('use')
     .argument('<name>')
     .description('make a profile the active one (engines reopen on it)')
-    .action(async (name: string, _o, cmd: Command) =>
-      show(cmd, 'settings.profile.activate', { name }, (r) =>
+    .action(async (name: string, _o, cmd: Command) => {
+      await show(cmd, 'settings.profile.activate', { name }, (r) =>
         out(r.previous === r.active ? `profile ${r.active} was already active` : `active profile: ${r.active} (${r.kind}), was ${r.previous}`),
-      ),
-    );
+      );
+    });
 }
