@@ -6,6 +6,7 @@ import { AppError } from '../../platform/errors.js';
 
 export const selftestHandlers: HandlersFor<keyof typeof selftestMethods> = {
   'system.selftest': (i, s) => s.jobs.start('system.selftest', i),
+  'jobs.logs': async (i, s) => ({ id: i.id, lines: s.jobs.logs(i.id, i.limit) }),
   'system.selftest.report': async (_i, s) => {
     const file = path.join(s.workspace.paths.logsDir, 'integration_test_report.json');
     if (!fs.existsSync(file)) return null;

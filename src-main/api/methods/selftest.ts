@@ -67,6 +67,12 @@ export const selftestMethods = {
     output: JobSchema,
     job: true,
   }),
+  // The Jobs tab's log pane: the job_logs lines a worker relayed (jobs.get carries progress, not the log).
+  'jobs.logs': method({
+    description: 'Log lines of one job (what its worker logged), oldest first; the last `limit`.',
+    input: z.object({ id: z.string().min(1), limit: z.number().int().min(1).max(5000).default(500) }).strict(),
+    output: z.object({ id: z.string(), lines: z.array(z.object({ at: z.string(), level: z.string(), message: z.string() })) }),
+  }),
   'system.selftest.report': method({
     description: 'The last self-test report (logs/integration_test_report.json), or null when none was written.',
     input: empty,

@@ -188,10 +188,12 @@ export async function runSelftest(o: SelftestOptions, ctx: JobContext): Promise<
         return { registered_model: plan.registeredModel, champion: `v${best.version} ${best.algorithm}`, challenger: `v${other.version} ${other.algorithm}`, registry: profile.registry.type };
       },
       stream: async () => {
-        const idle = profile.bus.type === 'kafka' ? 10_000 : 3000;
+        // The processor stops once it has handled every message sent (the replay's and the two malformed);
+        // the idle exit is only a guard against waiting forever when some never arrive.
+        const idle = 60_000;
         // Open the bus (and create the namespaced topics) once here, so the two jobs do not race to set it up.
         await call('streams.topics.list', {});
-        const processor = await call('streams.processor.start', { group: plan.group, from: 'earliest', idle_exit_ms: idle });
+        const processor = await call('streams.processor.start', { group: plan.group, from: 'earliest', idle_exit_ms: idle, limit: o.stream_trips + 2 });
         current = processor.id;
         const replayed = await runJob('streams.replay', { source: 'sample', rate: 0, limit: o.stream_trips, seed: 42 }, true);
         // Two messages the processor must refuse: not JSON, and a trip without its times.
