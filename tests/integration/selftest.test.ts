@@ -76,7 +76,7 @@ describe('self-test on the embedded profile', () => {
     expect(onDisk.steps).toEqual(report.steps);
     // Nothing of the run in the operator's own stores.
     const sum = await dispatch(s, 'data.summary', {});
-    expect(sum.ok && sum.result.trips).toBe(0);
+    expect(sum.ok && (sum.result as { trips: number }).trips).toBe(0);
     expect(fs.readdirSync(s.workspace.paths.tmpDir).filter((f) => f.startsWith('selftest-'))).toEqual([]);
   }, 900_000);
 

@@ -101,7 +101,12 @@ export function JobDetail({ id }: { id: string }) {
           { key: 'Duration', value: formatDuration(elapsedSeconds(job.started_at, job.finished_at)) },
         ]}
       />
-      {job.error ? <ErrorNotice error={job.error} testId="job-detail-error" /> : null}
+      {job.error ? (
+        <div className="notice notice-error" role="alert" data-testid="job-detail-error">
+          <code className="error-code">{job.error.code}</code> {job.error.message}
+          {job.error.details ? <pre>{JSON.stringify(job.error.details, null, 2)}</pre> : null}
+        </div>
+      ) : null}
       {job.result !== null && job.result !== undefined ? (
         <details className="job-result" data-testid="job-detail-result">
           <summary>{resultHighlights(job.result) || 'result'}</summary>
