@@ -1,11 +1,11 @@
 /**
  * The bridge to the models engine (src-main/engines/models/): a version's reference sets
- * (`referenceFromRegistry`), its loaded model (`loadModelFromRegistry`) and its evaluation RMSE. Loaded by
- * path at run time so monitoring still works with time-range references in a build without the models
- * engine; everything here opens the registry itself, so it runs inside job workers too.
+ * (`referenceFromRegistry`), its loaded model (`loadModelFromRegistry`) and its evaluation RMSE. Everything
+ * here opens the registry itself, so it runs inside job workers too (no Services there).
  */
-import { AppError } from '../../platform/errors.js';
 import type { Workspace } from '../../platform/workspace.js';
+import { loadModelFromRegistry } from '../models/model-io.js';
+import { referenceFromRegistry } from '../models/reference.js';
 import { openRegistryStore } from '../registry/index.js';
 import type { RegistryStore } from '../registry/types.js';
 
@@ -21,18 +21,6 @@ export interface PredictingModel {
   predictRows(rows: ReadonlyArray<Readonly<Record<string, string | number | boolean | null>>>): Float64Array;
 }
 
-async function modelsModule<T>(file: string, member: string): Promise<T> {
-  const spec = `../models/${file}`;
-  let mod: Record<string, unknown>;
-  try {
-    mod = (await import(spec)) as Record<string, unknown>;
-  } catch (e) {
-    throw new AppError('UNAVAILABLE', `this needs the models engine (${(e as Error).message})`, { module: file });
-  }
-  if (typeof mod[member] !== 'function') throw new AppError('UNAVAILABLE', `the models engine has no ${member}`, { module: file });
-  return mod[member] as T;
-}
-
 async function withRegistry<T>(ws: Workspace, f: (r: RegistryStore) => Promise<T>): Promise<T> {
   const r = await openRegistryStore(ws);
   try {
@@ -44,15 +32,11 @@ async function withRegistry<T>(ws: Workspace, f: (r: RegistryStore) => Promise<T
 
 /** A lookup of reference files bound to a workspace. */
 export function modelReferenceOf(ws: Workspace): (name: string, version: string) => Promise<ReferenceFiles> {
-  return async (name, version) => {
-    const referenceFromRegistry = await modelsModule<(r: RegistryStore, ws: Workspace, n: string, v: string) => Promise<ReferenceFiles>>('reference.js', 'referenceFromRegistry');
-    return withRegistry(ws, (r) => referenceFromRegistry(r, ws, name, version));
-  };
+  return async (name, version) => withRegistry(ws, (r) => referenceFromRegistry(r, ws, name, version));
 }
 
 export async function loadPredictingModel(ws: Workspace, name: string, version: string): Promise<PredictingModel> {
-  const load = await modelsModule<(r: RegistryStore, n: string, v: string) => Promise<PredictingModel>>('model-io.js', 'loadModelFromRegistry');
-  return withRegistry(ws, (r) => load(r, name, version));
+  return withRegistry(ws, (r) => loadModelFromRegistry(r, name, version));
 }
 
 /** The version's evaluation RMSE (its run's `rmse` metric), or null when it has none. */

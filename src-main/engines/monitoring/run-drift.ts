@@ -8,6 +8,7 @@ import type { JobContext } from '../../platform/jobs/context.js';
 import type { Workspace } from '../../platform/workspace.js';
 import { openPlatformBus } from '../streams/index.js';
 import { computeDrift, type DriftResult } from './drift.js';
+import { modelReferenceOf } from './model-reference.js';
 import { saveDriftReport, type DriftReport } from './reports.js';
 import { resolveSource, sharedColumns, type DataSource, type ResolveOptions } from './sources.js';
 import type { StatTestName } from './stattests.js';
@@ -25,16 +26,6 @@ export interface DriftRequest {
   save?: boolean;
 }
 
-/** The models engine's reference lookup, loaded only when a model reference is asked for. */
-async function modelReferenceFor(ws: Workspace): Promise<ResolveOptions['modelReference']> {
-  try {
-    const mod = (await import('./model-reference.js')) as { modelReferenceOf?: (ws: Workspace) => ResolveOptions['modelReference'] };
-    return mod.modelReferenceOf?.(ws);
-  } catch {
-    return undefined;
-  }
-}
-
 export async function runDrift(ws: Workspace, req: DriftRequest, ctx?: Pick<JobContext, 'signal' | 'progress' | 'log'>): Promise<DriftReport> {
   const cfg = ws.config.monitoring.drift;
   const db = await openEngineDb(ws);
@@ -42,7 +33,7 @@ export async function runDrift(ws: Workspace, req: DriftRequest, ctx?: Pick<JobC
   let bus: Awaited<ReturnType<typeof openPlatformBus>> | null = null;
   try {
     const opts: ResolveOptions = {
-      modelReference: 'model' in req.reference || 'model' in req.current ? await modelReferenceFor(ws) : undefined,
+      modelReference: modelReferenceOf(ws),
       openBus: async () => (bus ??= await openPlatformBus(ws)),
     };
     ctx?.progress({ done: 0, total: null, unit: 'columns', message: 'reading reference and current data' });
