@@ -115,6 +115,8 @@ describe('overview', () => {
     await expect.poll(() => page.locator(`${tid('ov-services')} li`).count()).toBe(health.services.length);
     for (const s of health.services) expect(await page.locator(tid('ov-services')).textContent()).toContain(s.name);
     expect(await page.locator(tid('ov-services')).textContent()).toMatch(/\d+(\.\d+)?\s*ms/);
+    // The server's own process, from the sampler the Overview starts.
+    await expect.poll(() => page.locator(tid('ov-process')).textContent()).toMatch(/Server CPU \d+% · RSS \d/);
   });
 
   it('shows feature freshness per view', async () => {

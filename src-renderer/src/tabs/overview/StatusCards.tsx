@@ -7,7 +7,7 @@ import type { ApiError } from '../../api/client';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { StatusBadge, type Tone } from '../../components/StatusBadge';
 import { LoadingRow } from '../../components/Spinner';
-import { formatInt, formatLatency, formatNumber } from '../../components/format';
+import { formatBytes, formatInt, formatLatency, formatNumber } from '../../components/format';
 import { followAlerts, openAlerts, useMonitoringStore } from '../../stores/monitoring';
 import { useSystemStore } from '../../stores/system';
 import { ageLabel, freshnessLabel, freshnessOf } from '../features/freshness';
@@ -40,6 +40,7 @@ function Headline({ title, testId, tone, status, href, children, error, loading 
 
 function ServicesHeadline() {
   const health = useSystemStore((s) => s.health);
+  const last = useOverviewStore((s) => s.metrics.data?.samples.at(-1) ?? null);
   const d = health.data;
   const down = d?.services.filter((s) => s.status !== 'ok') ?? [];
   const tone: Tone = !d ? 'muted' : d.status === 'ok' ? 'ok' : d.status === 'degraded' ? 'warn' : 'bad';
@@ -55,6 +56,12 @@ function ServicesHeadline() {
         </ul>
       ) : null}
       {down.length ? <div className="muted">{down.map((s) => `${s.name}: ${s.detail ?? s.status}`).join('; ')}</div> : null}
+      {last ? (
+        <a className="muted" href="#/monitoring/system" data-testid="ov-process">
+          Server CPU {Math.round(last.cpu_percent)}% · RSS {formatBytes(last.rss_bytes)}
+          {last.event_loop_p99_ms !== null ? ` · event loop p99 ${formatLatency(last.event_loop_p99_ms)}` : ''}
+        </a>
+      ) : null}
     </Headline>
   );
 }

@@ -13,6 +13,7 @@ export type Serving = Output<'models.serving'>;
 export type Performance = Output<'monitoring.performance'>;
 export type ProcessorStatus = Output<'streams.processor.status'>;
 export type Groups = Output<'streams.groups.list'>;
+export type Metrics = Output<'system.metrics'>;
 
 interface OverviewState {
   freshness: Remote<ViewStats>;
@@ -20,6 +21,7 @@ interface OverviewState {
   performance: Remote<Performance>;
   processor: Remote<ProcessorStatus>;
   groups: Remote<Groups>;
+  metrics: Remote<Metrics>;
   refresh(opts?: { slow?: boolean }): Promise<void>;
 }
 
@@ -30,6 +32,7 @@ export const useOverviewStore = create<OverviewState>()((set, get) => {
     performance: remoteLoader(() => get().performance, (performance) => set({ performance })),
     processor: remoteLoader(() => get().processor, (processor) => set({ processor })),
     groups: remoteLoader(() => get().groups, (groups) => set({ groups })),
+    metrics: remoteLoader(() => get().metrics, (metrics) => set({ metrics })),
   };
   return {
     freshness: idle(),
@@ -37,6 +40,7 @@ export const useOverviewStore = create<OverviewState>()((set, get) => {
     performance: idle(),
     processor: idle(),
     groups: idle(),
+    metrics: idle(),
     refresh: async (opts = {}) => {
       const all = [
         loaders.serving(() => call('models.serving', {})),
@@ -44,6 +48,8 @@ export const useOverviewStore = create<OverviewState>()((set, get) => {
         loaders.performance(() => call('monitoring.performance', { source: 'stream', window_minutes: 60 })),
         loaders.processor(() => call('streams.processor.status', {})),
         loaders.groups(() => call('streams.groups.list', {})),
+        // Also starts the server's sampler, so Monitoring › System has history by the time it is opened.
+        loaders.metrics(() => call('system.metrics', { window_s: 60, since: new Date(Date.now() - 30_000).toISOString() })),
       ];
       // Offline statistics scan Parquet; they change only when a job writes, so not on every poll.
       if (opts.slow !== false) all.push(loaders.freshness(() => call('features.stats', { bins: 2 })));
