@@ -17,15 +17,21 @@ import type { Workspace } from '../workspace.js';
 import { isJobKind, jobKind } from './kinds.js';
 import { ProgressTracker, emptyProgress } from './progress.js';
 import type { FromWorker, WorkerStart } from './protocol.js';
+import { nativeInFlight, nativeQuiet, newNativeState, requestStop, type NativeState } from './native-guard.js';
 
 const EMIT_EVERY_MS = 150;
 const PERSIST_EVERY_MS = 1000;
 const CANCEL_GRACE_MS = 5000;
 const EXIT_GRACE_MS = 2000;
+/** After the stop flag is set, DuckDB calls fail with CANCELLED: time for the task to unwind by itself. */
+const UNWIND_MS = 1000;
+const QUIET_POLL_MS = 20;
 const JOB_LOG_LIMIT = 500;
 
 interface Running {
   worker: Worker;
+  native: NativeState;
+  stopping?: NodeJS.Timeout | true;
   tracker: ProgressTracker;
   lastEmit: number;
   lastPersist: number;
@@ -86,12 +92,15 @@ export function workerSpawn(workerData: WorkerStart): Worker {
 
 export interface JobManagerOptions {
   maxConcurrent?: number;
+  /** How long a cancelled task gets to stop on its own before its worker is stopped (default 5 s). */
+  cancelGraceMs?: number;
 }
 
 export class JobManager extends EventEmitter<{ progress: [Job] }> {
   private readonly running = new Map<string, Running>();
   private readonly queue: string[] = [];
   private readonly maxConcurrent: number;
+  private readonly cancelGraceMs: number;
   private closed = false;
 
   constructor(
@@ -102,6 +111,7 @@ export class JobManager extends EventEmitter<{ progress: [Job] }> {
   ) {
     super();
     this.maxConcurrent = opts.maxConcurrent ?? 2;
+    this.cancelGraceMs = opts.cancelGraceMs ?? CANCEL_GRACE_MS;
     this.failInterrupted();
   }
 
@@ -187,7 +197,7 @@ export class JobManager extends EventEmitter<{ progress: [Job] }> {
     if (run && !run.cancelTimer) {
       run.worker.postMessage({ type: 'cancel' });
       // A task stuck in native code gets terminated after a grace period.
-      run.cancelTimer = setTimeout(() => void run.worker.terminate(), CANCEL_GRACE_MS);
+      run.cancelTimer = setTimeout(() => this.stopWorker(id, run, UNWIND_MS), this.cancelGraceMs);
       this.appendLog(id, 'warn', 'cancel requested');
     }
     return this.get(id);
@@ -228,13 +238,14 @@ export class JobManager extends EventEmitter<{ progress: [Job] }> {
 
   private launch(id: string): void {
     const job = this.get(id);
-    const start: WorkerStart = { jobId: id, kind: job.kind, input: job.input, workspaceRoot: this.workspace.paths.root };
+    const native = newNativeState();
+    const start: WorkerStart = { jobId: id, kind: job.kind, input: job.input, workspaceRoot: this.workspace.paths.root, native };
     const worker = workerSpawn(start);
     const tracker = new ProgressTracker();
     tracker.update({ done: 0, total: null, unit: job.progress.unit });
     let settle!: () => void;
     const settled = new Promise<void>((r) => (settle = r));
-    const run: Running = { worker, tracker, lastEmit: 0, lastPersist: 0, settled };
+    const run: Running = { worker, native, tracker, lastEmit: 0, lastPersist: 0, settled };
     this.running.set(id, run);
     this.db.prepare(`UPDATE jobs SET status = 'running', started_at = ? WHERE id = ?`).run(new Date().toISOString(), id);
     this.log.info({ job: id, kind: job.kind }, 'job started');
@@ -250,7 +261,7 @@ export class JobManager extends EventEmitter<{ progress: [Job] }> {
             ? { status: 'succeeded', result: m.result, error: null }
             : { status: m.error.code === 'CANCELLED' ? 'cancelled' : 'failed', result: null, error: m.error };
         // A handle left open by a task must not keep a finished job alive.
-        setTimeout(() => void worker.terminate(), EXIT_GRACE_MS).unref();
+        setTimeout(() => this.stopWorker(id, run, 0), EXIT_GRACE_MS).unref();
       }
     });
     worker.on('error', (e) => {
@@ -258,6 +269,8 @@ export class JobManager extends EventEmitter<{ progress: [Job] }> {
     });
     worker.on('exit', (code) => {
       if (run.cancelTimer) clearTimeout(run.cancelTimer);
+      if (run.stopping && run.stopping !== true) clearTimeout(run.stopping);
+      run.stopping = true;
       if (!outcome) {
         outcome = run.cancelTimer
           ? { status: 'cancelled', result: null, error: { code: 'CANCELLED', message: 'cancelled (worker stopped)' } }
@@ -269,6 +282,30 @@ export class JobManager extends EventEmitter<{ progress: [Job] }> {
       settle();
       this.pump();
     });
+  }
+
+  /**
+   * Terminates a worker only where that is safe: no new DuckDB call may start, the task gets `unwindMs`
+   * to end on the CANCELLED errors that follow, and terminate() waits until no native call is in flight
+   * (a worker torn down inside one takes the whole process with it).
+   */
+  private stopWorker(id: string, run: Running, unwindMs: number): void {
+    if (run.stopping) return;
+    requestStop(run.native);
+    let waitedLogged = false;
+    const attempt = (): void => {
+      if (nativeQuiet(run.native)) {
+        run.stopping = true;
+        void run.worker.terminate();
+        return;
+      }
+      if (!waitedLogged) {
+        waitedLogged = true;
+        this.appendLog(id, 'warn', `waiting for ${nativeInFlight(run.native)} DuckDB call(s) to return before stopping the worker`);
+      }
+      run.stopping = setTimeout(attempt, QUIET_POLL_MS);
+    };
+    run.stopping = setTimeout(attempt, unwindMs);
   }
 
   private onProgress(id: string, run: Running, report: Parameters<ProgressTracker['update']>[0]): void {

@@ -6,6 +6,8 @@ export interface WorkerStart {
   kind: string;
   input: unknown;
   workspaceRoot: string;
+  /** Shared with the manager: DuckDB native calls in flight and the stop flag (native-guard.ts). */
+  native?: Int32Array;
 }
 
 export type ToWorker = { type: 'cancel' };

@@ -8,6 +8,7 @@ import { errorShape } from '../errors.js';
 import { createLogger } from '../logging.js';
 import { openWorkspace } from '../workspace.js';
 import { isJobKind, jobKind } from './kinds.js';
+import { installNativeGuard } from './native-guard.js';
 import type { FromWorker, ToWorker, WorkerStart } from './protocol.js';
 
 const port = parentPort;
@@ -16,6 +17,9 @@ if (!port) throw new Error('worker.ts must run in a worker thread');
 const send = (m: FromWorker): void => port.postMessage(m);
 
 async function main(start: WorkerStart): Promise<void> {
+  // Before any engine loads DuckDB (they are imported lazily by the job kinds).
+  const unguarded = start.native ? installNativeGuard(start.native) : 'no shared state from the manager';
+  if (unguarded) send({ type: 'log', level: 'warn', message: `stopping this job may not be safe while DuckDB runs: ${unguarded}` });
   const controller = new AbortController();
   port!.on('message', (m: ToWorker) => {
     if (m.type === 'cancel') controller.abort();

@@ -1,0 +1,98 @@
+/**
+ * Makes stopping a job worker safe while DuckDB is busy. Terminating a worker thread while one of
+ * DuckDB's native calls is in flight lets the call complete into a torn-down environment, where the
+ * binding throws a C++ Napi::Error that aborts the whole process. So every call into DuckDB's native
+ * binding is counted in memory shared with the job manager, and once the manager asks to stop, no new
+ * call may start: the manager terminates the worker only when the count is zero.
+ *
+ * The two sides use sequentially consistent Atomics: the manager sets STOPPING then reads IN_FLIGHT; a
+ * call adds to IN_FLIGHT then reads STOPPING. Either the manager sees the call, or the call sees the flag.
+ */
+import { createRequire } from 'node:module';
+import path from 'node:path';
+
+const IN_FLIGHT = 0;
+const STOPPING = 1;
+
+export type NativeState = Int32Array;
+
+export const newNativeState = (): NativeState => new Int32Array(new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT));
+
+/** Manager side: from now on no native call may start in the worker. */
+export function requestStop(state: NativeState): void {
+  Atomics.store(state, STOPPING, 1);
+}
+
+/** Manager side: true when no native call is running, so terminating cannot land inside one. */
+export function nativeQuiet(state: NativeState): boolean {
+  return Atomics.load(state, IN_FLIGHT) === 0;
+}
+
+export const nativeInFlight = (state: NativeState): number => Atomics.load(state, IN_FLIGHT);
+
+// Calls that only release resources may still run while stopping, so temp folders are removed and
+// connections closed on the way out; they are short and synchronous.
+const RELEASE = /close|disconnect|destroy|interrupt/;
+
+function stoppedError(name: string): Error {
+  return Object.assign(new Error(`the job is being stopped; DuckDB call ${name} was not started`), { code: 'CANCELLED' });
+}
+
+function guard(state: NativeState, name: string, fn: (...a: unknown[]) => unknown): (...a: unknown[]) => unknown {
+  const release = RELEASE.test(name);
+  const leave = (): void => void Atomics.sub(state, IN_FLIGHT, 1);
+  return function guarded(this: unknown, ...args: unknown[]): unknown {
+    Atomics.add(state, IN_FLIGHT, 1);
+    if (!release && Atomics.load(state, STOPPING) === 1) {
+      leave();
+      throw stoppedError(name);
+    }
+    let r: unknown;
+    try {
+      r = fn.apply(this, args);
+    } catch (e) {
+      leave();
+      throw e;
+    }
+    if (r !== null && typeof r === 'object' && typeof (r as Promise<unknown>).then === 'function') {
+      // Counted until the native work has completed and resolved its promise.
+      return (r as Promise<unknown>).then(
+        (v) => (leave(), v),
+        (e: unknown) => {
+          leave();
+          throw e;
+        },
+      );
+    }
+    leave();
+    return r;
+  };
+}
+
+/**
+ * Worker side, before any engine loads DuckDB: replaces the native binding's exports in the module
+ * cache with counting wrappers, so @duckdb/node-api (which requires it on load) only ever sees those.
+ * Returns why it could not, or null.
+ */
+export function installNativeGuard(state: NativeState): string | null {
+  try {
+    const req = createRequire(import.meta.url);
+    const apiMain = req.resolve('@duckdb/node-api');
+    if (req.cache[apiMain]) return '@duckdb/node-api was loaded before the guard';
+    // Resolved from node-api's own folder so the cache key is the one its require() will use.
+    const apiReq = createRequire(path.join(path.dirname(apiMain), 'index.js'));
+    const bindingsPath = apiReq.resolve('@duckdb/node-bindings');
+    const native = apiReq('@duckdb/node-bindings') as Record<string, unknown>;
+    const wrapped: Record<string, unknown> = {};
+    for (const name of Object.getOwnPropertyNames(native)) {
+      const v = native[name];
+      wrapped[name] = typeof v === 'function' && !/^[A-Z]/.test(name) ? guard(state, name, v as (...a: unknown[]) => unknown) : v;
+    }
+    const entry = req.cache[bindingsPath];
+    if (!entry) return `@duckdb/node-bindings is not in the module cache at ${bindingsPath}`;
+    entry.exports = wrapped;
+    return null;
+  } catch (e) {
+    return `cannot guard DuckDB's binding: ${(e as Error).message}`;
+  }
+}

@@ -1,0 +1,95 @@
+/**
+ * Cancelling jobs while DuckDB works inside their worker, at random points and with a short grace so the
+ * manager really has to stop workers: the process must survive (a worker torn down inside a native call
+ * aborts it), every job must end cancelled or succeeded, and no output may be half written.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { GenerateSummary, ImportSummary, Job } from '../../src-main/api/contract.js';
+import { JobManager } from '../../src-main/platform/jobs/manager.js';
+import { openServices, type Services } from '../../src-main/platform/services.js';
+import { openEngineDb, queryOne } from '../../src-main/platform/duckdb.js';
+import { summarizeTripStore } from '../../src-main/engines/data/store.js';
+import { tempWorkspace } from '../helpers/workspace.js';
+
+const ROUNDS = Number(process.env.TAXI_CANCEL_ROUNDS ?? 8);
+
+describe('cancelling DuckDB jobs at random points', () => {
+  let ws: ReturnType<typeof tempWorkspace>;
+  let s: Services;
+  let jobs: JobManager;
+  const sources: string[] = [];
+
+  beforeAll(async () => {
+    ws = tempWorkspace('taxi-jobs-cancel-');
+    s = await openServices({ workspace: ws.dir, mode: 'cli', maxConcurrentJobs: 1 });
+    // A separate manager whose grace is short enough that stopping the worker is the usual path.
+    jobs = new JobManager(s.appDb, s.workspace, s.log.app, { maxConcurrent: 3, cancelGraceMs: 40 });
+    for (const seed of [1, 2, 3]) {
+      const out = path.join(ws.dir, `source-${seed}.parquet`);
+      const done = await jobs.wait(jobs.start('data.generate', { rows: 60_000, seed, output: out }).id);
+      expect(done.status).toBe('succeeded');
+      sources.push(out);
+    }
+  }, 120_000);
+
+  afterAll(async () => {
+    await jobs?.close();
+    await s?.close();
+    ws?.cleanup();
+  });
+
+  it('every job ends cancelled or succeeded, the store holds exactly what succeeded, files are whole', async () => {
+    let seed = 1000;
+    const ended: Job[] = [];
+    const outputs = new Map<string, string>();
+    for (let round = 0; round < ROUNDS; round++) {
+      const out = path.join(ws.dir, `generated-${round}.parquet`);
+      const started = [
+        jobs.start('data.import', { path: sources[round % sources.length]! }),
+        jobs.start('data.generate', { rows: 150_000, seed: seed++, output: out }),
+        jobs.start('data.generate', { rows: 40_000, seed: seed++ }),
+      ];
+      outputs.set(started[1]!.id, out);
+      // From worker start-up through DuckDB's scans and writes to the final renames.
+      await new Promise((r) => setTimeout(r, Math.random() * 3000));
+      for (const j of started) jobs.cancel(j.id);
+      for (const j of started) ended.push(await jobs.wait(j.id));
+    }
+    // The guard was in place in every worker (it says so in the job's log when it is not).
+    for (const j of ended) expect(jobs.logs(j.id).filter((l) => l.message.includes('may not be safe'))).toEqual([]);
+    const statuses = ended.map((j) => j.status);
+    for (const st of statuses) expect(['cancelled', 'succeeded']).toContain(st);
+    // The random points must have hit running jobs, or the test proves nothing.
+    expect(statuses.filter((st) => st === 'cancelled').length).toBeGreaterThan(ROUNDS);
+
+    // Store: exactly the rows the succeeded imports and generations wrote, every file readable.
+    let expected = 0;
+    for (const j of ended) {
+      if (j.status !== 'succeeded') continue;
+      if (j.kind === 'data.import') expected += (j.result as ImportSummary).rows_written;
+      else if (!outputs.has(j.id)) expected += (j.result as GenerateSummary).rows;
+    }
+    const summary = await summarizeTripStore(s.workspace);
+    expect(summary.trips).toBe(expected);
+
+    // Generated files: there and whole when succeeded, absent (no partial file either) when cancelled.
+    const db = await openEngineDb(s.workspace, { memoryLimit: '256MB', threads: 1 });
+    try {
+      for (const j of ended.filter((x) => outputs.has(x.id))) {
+        const file = outputs.get(j.id)!;
+        if (j.status === 'succeeded') {
+          const { n } = await queryOne<{ n: bigint }>(db.conn, `SELECT count(*) AS n FROM read_parquet('${file}')`);
+          expect(Number(n)).toBe(150_000);
+        } else {
+          expect(fs.existsSync(file)).toBe(false);
+        }
+      }
+    } finally {
+      db.close();
+    }
+    const partial = fs.readdirSync(ws.dir).filter((f) => f.includes('.partial'));
+    expect(partial).toEqual([]);
+  }, 600_000);
+});
