@@ -3,7 +3,9 @@
  * a table of what was measured, our figure, the reference measured in the same run, and the ratio.
  * Benchmarks print numbers; nothing here asserts a speed (these machines are noisy).
  *
- *   npm run bench [-- --only import,generate] [-- --quick]
+ *   npm run bench [-- --only import,generate] [-- --quick] [-- --timeout=<seconds per bench>]
+ *
+ * A bench that throws or passes its timeout is listed as failed in both files; the others still run.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -103,13 +105,31 @@ function discovered(): BenchEntry[] {
       module: `./${f}`,
       run: async (m, quick) => {
         const fn = m.benchRows as ((quick: boolean) => Promise<BenchRow[]>) | undefined;
-        if (!fn) return [];
+        // A bench file that exports nothing runnable is a failure to report, not a silent empty row set.
+        if (typeof fn !== 'function') throw new Error(`${f} exports no benchRows(quick)`);
         return fn(quick);
       },
     }));
 }
 
-function markdown(rows: BenchRow[], meta: Record<string, unknown>): string {
+interface BenchOutcome {
+  bench: string;
+  status: 'ok' | 'failed' | 'timed out';
+  seconds: number;
+  rows: number;
+  error?: string;
+}
+
+/** A bench that never settles must not hold the report hostage: it is reported and the run moves on. */
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const t = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(Object.assign(new Error(`${what} did not finish within ${Math.round(ms / 1000)} s`), { timedOut: true })), ms);
+  });
+  return Promise.race([p, t]).finally(() => clearTimeout(timer));
+}
+
+function markdown(rows: BenchRow[], meta: Record<string, unknown>, outcomes: BenchOutcome[] = []): string {
   const fmt = (v: number | null): string => (v === null ? '—' : v >= 1000 ? Math.round(v).toLocaleString('en-US') : String(v));
   const lines = [
     '# Benchmark report',
@@ -119,9 +139,14 @@ function markdown(rows: BenchRow[], meta: Record<string, unknown>): string {
     '',
     '| bench | what | ours | reference | unit | ratio | target | note |',
     '|---|---|---:|---:|---|---:|---|---|',
-    ...rows.map((r) => `| ${r.bench} | ${r.what} | ${fmt(r.ours)} | ${fmt(r.reference)} | ${r.unit} | ${r.ratio ?? '—'} | ${r.target} | ${r.note ?? ''} |`),
+    ...rows.map((r) => `| ${r.bench} | ${r.what} | ${fmt(r.ours)} | ${fmt(r.reference)} | ${r.unit} | ${r.ratio ?? '—'} | ${r.target} | ${(r.note ?? '').replace(/\|/g, '\\|')} |`),
     '',
   ];
+  if (outcomes.length > 0) {
+    lines.push('## Benches run', '', '| bench | status | rows | seconds | error |', '|---|---|---:|---:|---|');
+    for (const o of outcomes) lines.push(`| ${o.bench} | ${o.status} | ${o.rows} | ${o.seconds} | ${(o.error ?? '').replace(/\|/g, '\\|').replace(/\n/g, ' ')} |`);
+    lines.push('');
+  }
   return lines.join('\n');
 }
 
@@ -131,21 +156,28 @@ async function main(): Promise<void> {
   const onlyArg = args.find((a) => a.startsWith('--only'));
   const only = onlyArg ? (onlyArg.includes('=') ? onlyArg.split('=')[1]! : args[args.indexOf(onlyArg) + 1] ?? '').split(',') : null;
   const entries = [...ENTRIES, ...discovered()].filter((e) => !only || only.includes(e.name));
+  const timeoutArg = args.find((a) => a.startsWith('--timeout='));
+  const timeoutMs = (timeoutArg ? Number(timeoutArg.split('=')[1]) : quick ? 600 : 1800) * 1000;
   const rows: BenchRow[] = [];
   const failures: { bench: string; error: string }[] = [];
+  const outcomes: BenchOutcome[] = [];
   for (const e of entries) {
     process.stderr.write(`bench ${e.name}…\n`);
     const t0 = performance.now();
+    const seconds = (): number => Math.round((performance.now() - t0) / 100) / 10;
     try {
       const mod = (await import(e.module)) as Record<string, unknown>;
-      const got = await e.run(mod, quick);
+      const got = await withTimeout(e.run(mod, quick), timeoutMs, `bench ${e.name}`);
       rows.push(...got);
+      outcomes.push({ bench: e.name, status: 'ok', seconds: seconds(), rows: got.length });
       for (const r of got) process.stderr.write(`  ${r.what}: ours ${r.ours ?? '—'} ${r.unit}, reference ${r.reference ?? '—'}, ratio ${r.ratio ?? '—'}\n`);
     } catch (err) {
-      failures.push({ bench: e.name, error: (err as Error).message });
-      process.stderr.write(`  FAILED: ${(err as Error).message}\n`);
+      const message = (err as Error).message ?? String(err);
+      failures.push({ bench: e.name, error: message });
+      outcomes.push({ bench: e.name, status: (err as { timedOut?: boolean }).timedOut ? 'timed out' : 'failed', seconds: seconds(), rows: 0, error: message });
+      process.stderr.write(`  FAILED: ${message}\n`);
     }
-    process.stderr.write(`  (${((performance.now() - t0) / 1000).toFixed(1)} s)\n`);
+    process.stderr.write(`  (${seconds().toFixed(1)} s)\n`);
   }
   const meta = {
     date: new Date().toISOString(),
@@ -157,10 +189,11 @@ async function main(): Promise<void> {
   };
   const outDir = path.join(root, 'bench');
   fs.mkdirSync(outDir, { recursive: true });
-  fs.writeFileSync(path.join(outDir, 'report.json'), `${JSON.stringify({ meta, rows, failures }, null, 2)}\n`);
-  fs.writeFileSync(path.join(outDir, 'REPORT.md'), markdown(rows, meta) + (failures.length ? `\nFailed: ${failures.map((f) => `${f.bench} (${f.error})`).join('; ')}\n` : ''));
-  process.stdout.write(markdown(rows, meta));
-  if (failures.length) process.exitCode = 1;
+  fs.writeFileSync(path.join(outDir, 'report.json'), `${JSON.stringify({ meta, rows, failures, benches: outcomes }, null, 2)}\n`);
+  fs.writeFileSync(path.join(outDir, 'REPORT.md'), markdown(rows, meta, outcomes));
+  process.stdout.write(markdown(rows, meta, outcomes));
+  return failures.length ? 1 : 0;
 }
 
-await main();
+// Exit explicitly: a timed-out bench may still hold sockets or workers open.
+process.exit(await main());
