@@ -1,9 +1,10 @@
-import { useEffect, type ComponentType } from 'react';
+import { useEffect, type ComponentType, type KeyboardEvent } from 'react';
+import { on } from './api/client';
 import { StatusBadge } from './components/StatusBadge';
 import { useConnectionStore, watchConnection } from './stores/connection';
 import { followJobProgress, useJobsStore } from './stores/jobs';
 import { useSystemStore } from './stores/system';
-import { goToTab, tabs, useResolvedTheme, useUiStore, watchUi, type TabId } from './stores/ui';
+import { bumpGeneration, goToTab, tabs, useResolvedTheme, useUiStore, watchUi, type TabId } from './stores/ui';
 import { FeaturesTab } from './tabs/features/FeaturesTab';
 import { JobsTab } from './tabs/jobs/JobsTab';
 import { LogsTab } from './tabs/logs/LogsTab';
@@ -88,15 +89,33 @@ function Header() {
   );
 }
 
+/** Arrow keys, Home and End move between tabs (WAI-ARIA tabs pattern, automatic activation). */
+function onTabKey(e: KeyboardEvent<HTMLElement>, active: TabId): void {
+  const at = tabs.findIndex((t) => t.id === active);
+  const to =
+    e.key === 'ArrowRight' ? (at + 1) % tabs.length
+    : e.key === 'ArrowLeft' ? (at - 1 + tabs.length) % tabs.length
+    : e.key === 'Home' ? 0
+    : e.key === 'End' ? tabs.length - 1
+    : -1;
+  if (to < 0) return;
+  e.preventDefault();
+  const next = tabs[to]!;
+  goToTab(next.id);
+  e.currentTarget.querySelector<HTMLElement>(`[data-testid="tab-${next.id}"]`)?.focus();
+}
+
 function TabBar({ active }: { active: TabId }) {
   const mod = isMac ? '⌘' : 'Ctrl+';
   return (
-    <nav className="tabbar" role="tablist" aria-label="Console sections">
+    <nav className="tabbar" role="tablist" aria-label="Console sections" onKeyDown={(e) => onTabKey(e, active)}>
       {tabs.map((t, i) => (
         <a
           key={t.id}
           href={`#/${t.id}`}
           role="tab"
+          tabIndex={t.id === active ? 0 : -1}
+          aria-controls={`panel-${t.id}`}
           aria-selected={t.id === active}
           className={t.id === active ? 'tab active' : 'tab'}
           title={`${t.label} (${mod}${i + 1})`}
@@ -127,6 +146,15 @@ function useAppWiring(): void {
   useEffect(() => {
     const offUi = watchUi();
     const offConn = watchConnection();
+    // A profile switch rebuilt the engines: the header, health and every cached view are stale.
+    const offProfile = on('settings.changed', (e) => {
+      if (e.reason !== 'activated') return;
+      void useSystemStore.getState().refreshInfo();
+      void useSystemStore.getState().refreshHealth();
+      void useSystemStore.getState().refreshSummary();
+      void useJobsStore.getState().refresh();
+      bumpGeneration();
+    });
     const offJobs = followJobProgress((job) => {
       // A finished job may have changed what the stores hold, and health reports on their contents.
       if (job.status === 'succeeded') {
@@ -138,6 +166,7 @@ function useAppWiring(): void {
       offUi();
       offConn();
       offJobs();
+      offProfile();
     };
   }, []);
 
@@ -170,7 +199,7 @@ export function App() {
       <Header />
       <TabBar active={tab} />
       <DisconnectedBanner />
-      <main className="content" role="tabpanel" aria-label={label} data-testid={`panel-${tab}`}>
+      <main className="content" role="tabpanel" id={`panel-${tab}`} aria-label={label} data-testid={`panel-${tab}`}>
         <Screen />
       </main>
     </div>

@@ -38,6 +38,11 @@ interface UiState {
   theme: ThemeChoice;
   systemDark: boolean;
   setTheme(theme: ThemeChoice): void;
+  /**
+   * Bumped when the active profile changes (settings.changed): stores that cache data from the engines
+   * watch it and reload, since the engines behind them were rebuilt on the new profile.
+   */
+  generation: number;
 }
 
 const darkQuery = (): MediaQueryList => window.matchMedia('(prefers-color-scheme: dark)');
@@ -46,6 +51,7 @@ export const useUiStore = create<UiState>()((set) => ({
   tab: tabFromHash(location.hash),
   theme: storedTheme(),
   systemDark: darkQuery().matches,
+  generation: 0,
   setTheme: (theme) => {
     try {
       if (theme === 'system') localStorage.removeItem(THEME_KEY);
@@ -59,6 +65,8 @@ export const useUiStore = create<UiState>()((set) => ({
 
 export const resolvedTheme = (s: Pick<UiState, 'theme' | 'systemDark'>): 'light' | 'dark' =>
   s.theme === 'system' ? (s.systemDark ? 'dark' : 'light') : s.theme;
+
+export const bumpGeneration = (): void => useUiStore.setState((s) => ({ generation: s.generation + 1 }));
 
 export const useResolvedTheme = (): 'light' | 'dark' => useUiStore(resolvedTheme);
 
