@@ -150,7 +150,7 @@ export const PerformanceInputSchema = z
     alias: name.optional(),
     /** stream: prediction errors from the metrics topic; offline: the version's evaluation set. */
     source: z.enum(['stream', 'offline']).default('stream'),
-    window_minutes: z.number().positive().max(7 * 24 * 60).optional(),
+    window_minutes: z.number().positive().max(366 * 24 * 60).optional(),
     /** Stream look-back (default 24 h). */
     since: isoTime.optional(),
     until: isoTime.optional(),

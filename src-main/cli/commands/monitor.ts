@@ -104,29 +104,29 @@ export function registerMonitorCommands(program: Command): void {
     .command('importance')
     .description('permutation importance of a model version on its evaluation set')
     .requiredOption('--model <name>', 'registered model')
-    .option('--version <v>', 'version (default: the champion alias)')
+    .option('--model-version <v>', 'version (default: the champion alias)')
     .option('--rows <n>', 'evaluation rows used', intArg('--rows', 10))
     .option('--repeats <n>', 'shuffles per feature', intArg('--repeats', 1))
-    .action(async (o: { model: string; version?: string; rows?: number; repeats?: number }, cmd: Command) => {
-      const r = (await runJobCommand(cmd, 'monitoring.importance', { model: o.model, ...(o.version ? { version: o.version } : { alias: 'champion' }), ...(o.rows ? { rows: o.rows } : {}), ...(o.repeats ? { repeats: o.repeats } : {}) })) as {
+    .action(async (o: { model: string; modelVersion?: string; rows?: number; repeats?: number }, cmd: Command) => {
+      const r = (await runJobCommand(cmd, 'monitoring.importance', { model: o.model, ...(o.modelVersion ? { version: o.modelVersion } : { alias: 'champion' }), ...(o.rows ? { rows: o.rows } : {}), ...(o.repeats ? { repeats: o.repeats } : {}) })) as {
         baseline_rmse: number;
         features: { feature: string; importance: number; std: number }[];
       };
       if (json(cmd)) return;
       out(`baseline RMSE ${r.baseline_rmse.toFixed(3)}`);
-      for (const f of r.features) out(`  ${f.feature.padEnd(44)} +${f.importance.toFixed(4)} ± ${f.std.toFixed(4)}`);
+      for (const f of r.features) out(`  ${f.feature.padEnd(44)} ${f.importance >= 0 ? '+' : ''}${f.importance.toFixed(4)} ± ${f.std.toFixed(4)}`);
     });
 
   monitor
     .command('performance')
     .description('RMSE / MAE / R² per window, baseline and the model-drift verdict')
     .option('--model <name>')
-    .option('--version <v>')
+    .option('--model-version <v>', 'version (a program-level --version prints the app version)')
     .option('--offline', "use the version's evaluation set instead of the stream")
     .option('--window <minutes>', 'window length in minutes', parseFloat)
-    .action(async (o: { model?: string; version?: string; offline?: boolean; window?: number }, cmd: Command) => {
+    .action(async (o: { model?: string; modelVersion?: string; offline?: boolean; window?: number }, cmd: Command) => {
       const r = await withServices(cmd, (s) =>
-        call(s, 'monitoring.performance', { source: o.offline ? 'offline' : 'stream', ...(o.model ? { model: o.model } : {}), ...(o.version ? { version: o.version } : {}), ...(o.window ? { window_minutes: o.window } : {}) }),
+        call(s, 'monitoring.performance', { source: o.offline ? 'offline' : 'stream', ...(o.model ? { model: o.model } : {}), ...(o.modelVersion ? { version: o.modelVersion } : {}), ...(o.window ? { window_minutes: o.window } : {}) }),
       );
       if (json(cmd)) return out(JSON.stringify(r, null, 2));
       out(`${r.model} v${r.version ?? '?'} (${r.source}), baseline RMSE ${fmt(r.baseline_rmse)}`);
