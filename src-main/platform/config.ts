@@ -299,6 +299,22 @@ export function formatPath(p: PropertyKey[]): string {
 }
 
 /** Parse config text; `file` is used in error messages only. */
+/** The document as plain data; yaml throws a bare ReferenceError for an alias without its anchor. */
+function jsOf(doc: Document, text: string, lines: LineCounter, file: string): unknown {
+  try {
+    return doc.toJS();
+  } catch (e) {
+    const alias = /:\s*(\S+)\s*$/.exec((e as Error).message)?.[1];
+    const at = alias ? text.indexOf(`*${alias}`) : -1;
+    const pos = at >= 0 ? lines.linePos(at) : undefined;
+    throw new AppError('INVALID_CONFIG', `${file}${pos ? `:${pos.line}:${pos.col}` : ''}: YAML error: ${(e as Error).message}`, {
+      file,
+      line: pos?.line ?? null,
+      column: pos?.col ?? null,
+    });
+  }
+}
+
 export function parseConfig(text: string, file: string): Config {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
@@ -314,7 +330,7 @@ export function parseConfig(text: string, file: string): Config {
   if (!isMap(doc.contents)) {
     throw new AppError('INVALID_CONFIG', `${file}: expected a mapping of settings at the top level`, { file, key: '(root)' });
   }
-  const parsed = ConfigSchema.safeParse(doc.toJS());
+  const parsed = ConfigSchema.safeParse(jsOf(doc, text, lines, file));
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => {
       const key = formatPath(issue.path);

@@ -258,10 +258,8 @@ describe('config loading under random YAML', () => {
     expect(t.outcomes['syntax-error'] ?? 0).toBeGreaterThan(0);
   });
 
-  // Found by this suite: yaml's toJS() throws a bare ReferenceError on an alias with no anchor, which
-  // parseConfig (platform/config.ts, not ours) lets through as an untyped error. Reported; when it is
-  // fixed this test starts failing and `.fails` should be dropped.
-  it.fails('an alias without an anchor is INVALID_CONFIG naming the line (known bug, reported)', () => {
+  // Found by this suite: yaml's toJS() throws a bare ReferenceError on an alias with no anchor.
+  it('an alias without an anchor is INVALID_CONFIG naming the line', () => {
     const text = DEFAULT_CONFIG_YAML.replace('source: trips', 'source: *trips');
     let err: unknown;
     try {
@@ -271,6 +269,8 @@ describe('config loading under random YAML', () => {
     }
     expect(err).toBeInstanceOf(AppError);
     expect((err as AppError).code).toBe('INVALID_CONFIG');
+    const line = DEFAULT_CONFIG_YAML.split('\n').findIndex((l) => l.includes('source: trips')) + 1;
+    expect((err as AppError).message).toContain(`config.yaml:${line}:`);
   });
 
   it('a wrong value at a key path is reported at that path (or inside it)', () => {

@@ -265,11 +265,8 @@ describe('path traversal', () => {
     expect(escaped).toEqual([]);
   });
 
-  // Found by this review: ArtifactFiles.read (engines/registry/sqlite/artifacts.ts, not ours) stats and
-  // reads through a symlink, so a link placed in a run folder serves any file the app can read. Uploads
-  // cannot create links, so it needs local write access first. Reported; drop `.fails` once reads check
-  // the real path stays under the artifact root.
-  it.fails('a symlink inside a run folder does not serve a file outside it (known gap, reported)', async () => {
+  // Found by this review: reads followed a symlink placed in a run folder to any file the app can read.
+  it('a symlink inside a run folder does not serve a file outside it', async () => {
     fs.symlinkSync(secretFile(), path.join(artifactFolder, 'model', 'link.txt'));
     try {
       const res = await raw(viaLoopback(open), 'GET', `/api/2.0/mlflow-artifacts/artifacts/${expId}/${runId}/artifacts/model/link.txt`);

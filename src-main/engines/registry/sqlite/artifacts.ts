@@ -97,6 +97,12 @@ export class ArtifactFiles {
       throw new AppError('RESOURCE_DOES_NOT_EXIST', `artifact '${rel}' not found in run ${runId}`, { run_id: runId, path: rel });
     }
     if (st.isDirectory()) throw new AppError('INVALID_PARAMETER_VALUE', `artifact '${rel}' of run ${runId} is a folder; list it instead`, { run_id: runId, path: rel });
-    return fs.readFileSync(file);
+    // A link placed in a run folder must not serve a file from elsewhere on the machine.
+    const real = fs.realpathSync(file);
+    const root = fs.realpathSync(this.root);
+    if (!real.startsWith(root + path.sep)) {
+      throw new AppError('INVALID_PARAMETER_VALUE', `artifact '${rel}' of run ${runId} points outside the artifact store`, { run_id: runId, path: rel });
+    }
+    return fs.readFileSync(real);
   }
 }
