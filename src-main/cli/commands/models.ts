@@ -73,9 +73,9 @@ export function registerModelCommands(program: Command): void {
     .option('-f, --feature <name=value>', 'a feature value to use (repeatable), e.g. trip_distance=3.2', collect)
     .option('--requests <file.json>', 'a JSON array of requests ({trip_id, taxi_id?, pickup_community_area?, features?})')
     .option('--alias <name>', 'serve this alias only')
-    .option('--version <n>', 'serve this version only')
+    .option('--model-version <n>', 'serve this version only (a program-level --version prints the app version)')
     .option('--model <name>', 'registered model (default: models.registered_model)')
-    .action(async (o: { tripId?: string; taxiId?: string; area?: number; feature?: string[]; requests?: string; alias?: string; version?: string; model?: string }, cmd: Command) => {
+    .action(async (o: { tripId?: string; taxiId?: string; area?: number; feature?: string[]; requests?: string; alias?: string; modelVersion?: string; model?: string }, cmd: Command) => {
       let requests: Input<'models.predict'>['requests'];
       if (o.requests) {
         try {
@@ -94,7 +94,7 @@ export function registerModelCommands(program: Command): void {
           },
         ];
       }
-      const input: Input<'models.predict'> = { requests, ...(o.alias ? { alias: o.alias } : {}), ...(o.version ? { version: o.version } : {}), ...(o.model ? { model: o.model } : {}) };
+      const input: Input<'models.predict'> = { requests, ...(o.alias ? { alias: o.alias } : {}), ...(o.modelVersion ? { version: o.modelVersion } : {}), ...(o.model ? { model: o.model } : {}) };
       const r = await withServices(cmd, (s) => call(s, 'models.predict', input));
       if (json(cmd)) out(JSON.stringify(r, null, 2));
       else printPredictions(r);
