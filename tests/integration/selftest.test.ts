@@ -14,6 +14,7 @@ import type { Job } from '../../src-main/api/contract.js';
 import { dispatch } from '../../src-main/api/dispatch.js';
 import type { SelftestReport } from '../../src-main/api/methods/selftest.js';
 import { openServices, type Services } from '../../src-main/platform/services.js';
+import { createScratch, STALE_SCRATCH_MS } from '../../src-main/engines/selftest/scratch.js';
 import { ensureService, type ServiceEndpoint } from '../helpers/services.js';
 import { tempWorkspace } from '../helpers/workspace.js';
 
@@ -79,6 +80,37 @@ describe('self-test on the embedded profile', () => {
     expect(sum.ok && (sum.result as { trips: number }).trips).toBe(0);
     expect(fs.readdirSync(s.workspace.paths.tmpDir).filter((f) => f.startsWith('selftest-'))).toEqual([]);
   }, 900_000);
+
+  it('cancels: the running step ends CANCELLED, later steps are skipped, the scratch is removed', async () => {
+    const res = await dispatch(s, 'system.selftest', {});
+    if (!res.ok) throw new Error(res.error.message);
+    const id = (res.result as Job).id;
+    const file = `${s.workspace.paths.logsDir}/integration_test_report.json`;
+    // Cancel while the transform runs (a step that is a job of its own in the scratch services).
+    await expect
+      .poll(() => (fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as SelftestReport).steps.find((x) => x.name === 'transform')?.status : null), { timeout: 120_000, interval: 200 })
+      .toBe('running');
+    s.jobs.cancel(id);
+    const job = await s.jobs.wait(id);
+    expect(job.status).toBe('cancelled');
+    const report = JSON.parse(fs.readFileSync(file, 'utf8')) as SelftestReport;
+    console.log(`[selftest cancelled]\n${report.summary}`);
+    expect(report.status).toBe('cancelled');
+    expect(step(report, 'import').status).toBe('passed');
+    expect(step(report, 'transform')).toMatchObject({ status: 'failed', error: { code: 'CANCELLED' } });
+    expect(report.steps.slice(2).every((x) => x.status === 'skipped')).toBe(true);
+    expect(fs.existsSync(report.namespace.scratch)).toBe(false);
+  }, 300_000);
+
+  it('removes the scratch of a run killed before its cleanup, on the next run', async () => {
+    const stale = createScratch(s.workspace, 'local', 'killed-run');
+    fs.writeFileSync(`${stale.root}/marker`, 'left behind');
+    const old = (Date.now() - 2 * STALE_SCRATCH_MS) / 1000;
+    fs.utimesSync(stale.root, old, old);
+    const { report } = await runSelftest(s, { until: 'import' });
+    expect(report.status).toBe('passed');
+    expect(fs.existsSync(stale.root)).toBe(false);
+  }, 300_000);
 
   it('a failing step is reported with its code and the steps that need it are skipped', async () => {
     // A registry the profile cannot reach: training fails, everything downstream of it is skipped.

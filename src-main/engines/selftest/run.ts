@@ -19,7 +19,7 @@ import { openServices, type Services } from '../../platform/services.js';
 import { APP_VERSION } from '../../platform/version.js';
 import { openWorkspace, type Workspace } from '../../platform/workspace.js';
 import { cleanupScratch } from './cleanup.js';
-import { createScratch, newSelftestId, SELFTEST_ALERT_RULE, type ScratchPlan } from './scratch.js';
+import { createScratch, newSelftestId, planOf, SELFTEST_ALERT_RULE, staleScratchRoots, type ScratchPlan } from './scratch.js';
 import { summaryText } from './summary.js';
 
 export const REPORT_FILE = 'integration_test_report.json';
@@ -74,6 +74,15 @@ const round = (v: number | null | undefined, d = 3): number | null => (v === nul
 export async function runSelftest(o: SelftestOptions, ctx: JobContext): Promise<SelftestReport> {
   const ws = ctx.workspace;
   const t0 = Date.now();
+  // A run killed before its cleanup (the worker terminated) leaves its scratch; remove those first.
+  for (const root of staleScratchRoots(ws)) {
+    try {
+      const old = openWorkspace(root);
+      ctx.log.warn({ root, notes: await cleanupScratch(planOf(old, root), old, ctx.log) }, 'selftest: removed a stale scratch workspace');
+    } catch (e) {
+      ctx.log.warn({ root, err: (e as Error).message }, 'selftest: a stale scratch workspace could not be read; left in place');
+    }
+  }
   const plan: ScratchPlan = createScratch(ws, o.profile, newSelftestId());
   const profile = ws.config.profiles[plan.profile]!;
   const steps: SelftestStep[] = SELFTEST_STEPS.map((name) => ({ name, title: TITLES[name], status: 'pending', duration_ms: 0, figures: {}, error: null }));

@@ -54,3 +54,22 @@ export function createScratch(ws: Workspace, profile: string | undefined, id: st
   fs.writeFileSync(path.join(root, 'config.yaml'), doc.toString(), { mode: 0o600 });
   return { id, root, profile: name, project, topics, registeredModel, group: `taxi-processor-${suffix}` };
 }
+
+/** Scratch folders older than this are left over from a run that was killed before it cleaned up. */
+export const STALE_SCRATCH_MS = 3_600_000;
+
+/** The plan of an existing scratch folder, read back from its config (to clean up after a killed run). */
+export function planOf(ws: Workspace, root: string): ScratchPlan {
+  const id = path.basename(root).replace(/^selftest-/, '');
+  const c = ws.config;
+  return { id, root, profile: c.active_profile, project: c.project, topics: { ...c.topics }, registeredModel: c.models.registered_model, group: `taxi-processor-selftest-${id}` };
+}
+
+export function staleScratchRoots(ws: Workspace, now = Date.now()): string[] {
+  if (!fs.existsSync(ws.paths.tmpDir)) return [];
+  return fs
+    .readdirSync(ws.paths.tmpDir, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && d.name.startsWith('selftest-'))
+    .map((d) => path.join(ws.paths.tmpDir, d.name))
+    .filter((p) => now - fs.statSync(p).mtimeMs > STALE_SCRATCH_MS);
+}
