@@ -121,10 +121,19 @@ export class KafkaBus implements Bus {
 
   private async withAdmin<T>(what: string, details: Record<string, unknown>, fn: (a: Admin) => Promise<T>): Promise<T> {
     const admin = await this.getAdmin();
-    try {
-      return await fn(admin);
-    } catch (e) {
-      throw asAppError(e, what, this.brokers, details);
+    // Right after a topic is created (or a leader moves) a broker may answer with stale leadership for a
+    // moment; kafkajs refreshes its metadata on the next call, so a few short retries settle it.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await fn(admin);
+      } catch (e) {
+        const type = kafkaErrorType(e);
+        if (attempt < 5 && (type === 'NOT_LEADER_FOR_PARTITION' || type === 'LEADER_NOT_AVAILABLE')) {
+          await new Promise((r) => setTimeout(r, 100 * 2 ** attempt));
+          continue;
+        }
+        throw asAppError(e, what, this.brokers, details);
+      }
     }
   }
 
