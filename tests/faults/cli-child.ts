@@ -77,3 +77,14 @@ export const percentOf = (line: string): number | null => {
   const m = /running .*\((\d+(?:\.\d+)?)%\)/.exec(line);
   return m ? Number(m[1]) : null;
 };
+
+/**
+ * Env that arms a failpoint (src-main/platform/failpoints.ts) in the child, and the test for the line it
+ * prints when reached: the child then holds still there until killed, so the kill point is exact rather
+ * than a race with progress output. `spec` is `<name>` or `<name>@<n>` (the n-th time it is reached).
+ */
+export const armFailpoint = (spec: string): Record<string, string> => ({ TAXI_FAILPOINT: spec });
+export const failpointReached =
+  (spec: string) =>
+  (line: string): boolean =>
+    line === `failpoint ${spec.split('@')[0]} reached`;

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tripStoreFiles, tripStoreRelation } from '../../src-main/engines/data/store.js';
 import { openEngineDb, queryOne, sqlString, toNumber } from '../../src-main/platform/duckdb.js';
 import { initWorkspace, type Workspace } from '../../src-main/platform/workspace.js';
-import { percentOf, runCli, startCli } from './cli-child.js';
+import { armFailpoint, failpointReached, runCli, startCli } from './cli-child.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 let dir: string;
@@ -61,17 +61,21 @@ async function jobs(): Promise<JobRow[]> {
 }
 
 describe('kill -9 during import', () => {
-  const killPoints: { name: string; at: (line: string) => boolean }[] = [
-    { name: 'while reading and validating', at: (l) => (percentOf(l) ?? 0) >= 10 },
-    { name: 'while writing the store', at: (l) => (percentOf(l) ?? 0) >= 72 },
-    { name: 'at the end of the write', at: (l) => (percentOf(l) ?? 0) >= 99 },
+  // Failpoints, not progress percentages: a small import can finish between two progress lines.
+  const killPoints: { name: string; failpoint: string }[] = [
+    // The file read and validated into DuckDB; nothing written anywhere yet.
+    { name: 'while reading and validating', failpoint: 'import.read' },
+    // The new Parquet files written to the staging folder, none moved into the store; store lock held.
+    { name: 'while writing the store', failpoint: 'store.staged' },
+    // One file moved into the store, the rest still staged: the harshest point of the write.
+    { name: 'at the end of the write', failpoint: 'store.published' },
   ];
 
   for (const [i, point] of killPoints.entries()) {
     it(`killed ${point.name}: store whole, no duplicates, job interrupted`, { timeout: 300_000 }, async () => {
       const before = await storeState();
-      const c = startCli(ws.paths.root, ['import', csv]);
-      await c.waitForLine(point.at);
+      const c = startCli(ws.paths.root, ['import', csv], armFailpoint(point.failpoint));
+      await c.waitForLine(failpointReached(point.failpoint));
       c.child.kill('SIGKILL');
       expect((await c.exited).signal).toBe('SIGKILL');
       const after = await storeState();

@@ -21,6 +21,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import type { ImportInput, ImportSummary } from '../../api/contract.js';
 import { openEngineDb, queryOne, queryRows, runMonitored, runSql, sqlIdent, sqlString, toNumber, type QueryProgressReport } from '../../platform/duckdb.js';
 import { AppError } from '../../platform/errors.js';
+import { failpoint } from '../../platform/failpoints.js';
 import type { JobContext } from '../../platform/jobs/context.js';
 import type { ValidationRules } from '../../platform/config.js';
 import {
@@ -453,6 +454,7 @@ export async function importTrips(input: ImportInput, ctx: JobContext): Promise<
   try {
     const staging = stagingSql({ ...plan, file: readable.path }, ws.config.data.validation);
     await timer.time('stage', () => runMonitored(db.conn, staging, { signal, what: 'import', onProgress: report(0, READ_SHARE, 'reading and validating rows') }));
+    failpoint('import.read');
     await timer.time('repeats', () => numberRepeats(db.conn, signal));
     await runSql(db.conn, acceptedSql());
     const counts = await timer.time('count', () => countRows(db.conn));

@@ -15,6 +15,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import type { DataSummary } from '../../api/contract.js';
 import { openEngineDb, queryOne, queryRows, runMonitored, sqlIdent, sqlString, toNumber, type MonitorOptions } from '../../platform/duckdb.js';
 import { AppError, cancelled } from '../../platform/errors.js';
+import { failpoint } from '../../platform/failpoints.js';
 import type { Workspace } from '../../platform/workspace.js';
 import { TRIP_COLUMNS } from './trip.js';
 
@@ -280,8 +281,12 @@ export async function appendTripsFromTable(
     );
     // Last point where a cancel leaves the store untouched; the renames below take milliseconds.
     if (opts.signal?.aborted) throw cancelled('append to the trip store');
+    failpoint('store.staged');
     const files = stagedFiles(stageDir);
-    for (const { month, file } of files) publish(file, path.join(ws.paths.tripsDir, `${PARTITION}=${month}`, path.basename(file)));
+    for (const { month, file } of files) {
+      publish(file, path.join(ws.paths.tripsDir, `${PARTITION}=${month}`, path.basename(file)));
+      failpoint('store.published');
+    }
     const months = [...new Set(files.map((f) => f.month))].sort();
     return { written, duplicates: facts.rows - written, months };
   } finally {
