@@ -11,7 +11,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initWorkspace, type Workspace } from '../../src-main/platform/workspace.js';
-import { percentOf, runCli, startCli } from './cli-child.js';
+import { armFailpoint, failpointReached, runCli, startCli } from './cli-child.js';
 
 const START = '2024-03-01T00:00:00Z';
 const MID = '2024-03-10T00:00:00Z';
@@ -71,8 +71,9 @@ describe('kill -9 during materialization', () => {
     expect(views.length).toBeGreaterThanOrEqual(3);
     for (const v of views) expect(watermarks().get(v)).toBe(mid);
 
-    const c = startCli(ws.paths.root, ['features', 'materialize-incremental', END]);
-    await c.waitForLine((l) => (percentOf(l) ?? 0) >= 45);
+    // Held right after the first batch reaches the online store: mid-run, before any watermark moves.
+    const c = startCli(ws.paths.root, ['features', 'materialize-incremental', END], armFailpoint('materialize.batch-written'));
+    await c.waitForLine(failpointReached('materialize.batch-written'));
     c.child.kill('SIGKILL');
     expect((await c.exited).signal).toBe('SIGKILL');
 

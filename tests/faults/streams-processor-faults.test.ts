@@ -72,11 +72,11 @@ function expectNothingLostNothingDoubled(ws: Workspace, trips: Record<string, un
 
 // ---------- SIGKILL ----------
 
-function startCli(dir: string, args: string[]): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+function startCli(dir: string, args: string[], env: Record<string, string> = {}): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
   let out = '';
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'src-main/cli/index.ts'), '--workspace', dir, ...args], {
     cwd: root,
-    env: { ...process.env, TAXI_LOG_LEVEL: 'info' },
+    env: { ...process.env, TAXI_LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
@@ -95,9 +95,12 @@ describe('processor killed with SIGKILL', () => {
     const featuresTopic = workspace.config.topics.features;
     const countOut = async (): Promise<number> => (await bus.describeTopic(featuresTopic)).messages;
 
-    for (const killAt of [500, 1400]) {
-      const p = startCli(dir, ['stream', 'run', '--follow', '--max-batch', '50']);
-      await waitFor(`${killAt} feature messages`, async () => (await countOut()) >= killAt || (p.child.exitCode !== null && Promise.reject(new Error(p.output()))), 120_000, 20);
+    // Killed at failpoints on the 10th batch of each run (not when a count of outputs is seen: a quiet
+    // machine processes everything between two polls): first with a batch's outputs produced but its
+    // trips not marked done, then with the trips marked done but the offsets not yet committed.
+    for (const point of ['processor.outputs-produced', 'processor.state-written']) {
+      const p = startCli(dir, ['stream', 'run', '--follow', '--max-batch', '50'], { TAXI_FAILPOINT: `${point}@10` });
+      await waitFor(`failpoint ${point}`, () => p.output().includes(`failpoint ${point} reached`) || (p.child.exitCode !== null && Promise.reject(new Error(p.output()))), 120_000, 20);
       p.child.kill('SIGKILL');
       await p.exited;
       expect(await countOut()).toBeLessThan(trips.length);

@@ -15,6 +15,7 @@ import { APP_MIGRATIONS } from '../../platform/db/app-schema.js';
 import { openDatabase, type Db } from '../../platform/db/sqlite.js';
 import { openEngineDb, queryOne, runMonitored, runSql, sqlIdent, toNumber, type EngineDb } from '../../platform/duckdb.js';
 import { AppError, cancelled, errorShape } from '../../platform/errors.js';
+import { failpoint } from '../../platform/failpoints.js';
 import type { JobContext } from '../../platform/jobs/context.js';
 import type { Workspace } from '../../platform/workspace.js';
 import { CREATED_TIMESTAMP, EVENT_TIMESTAMP, closestNames, featureViewsOf } from './definitions.js';
@@ -246,6 +247,7 @@ async function writeStaged(
     done.rows += w.rows;
     done.written += w.written;
     onBatch(w.rows);
+    failpoint('materialize.batch-written');
   };
   const batches = staged.blocks ? blockBatches(conns, staged, batchRows) : rowBatches(conns[0], staged.table, r.view, batchRows);
   let inflight: Promise<OnlineWriteResult> | null = null;

@@ -15,6 +15,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { ProcessorOptions, ProcessorStatus, ProcessorSummary } from '../../../api/methods/processor.js';
 import type { Config } from '../../../platform/config.js';
 import { AppError } from '../../../platform/errors.js';
+import { failpoint } from '../../../platform/failpoints.js';
 import type { JobContext } from '../../../platform/jobs/context.js';
 import type { Logger } from '../../../platform/logging.js';
 import type { Services } from '../../../platform/services.js';
@@ -198,11 +199,13 @@ class Processor {
       },
       deadline,
     );
+    failpoint('processor.outputs-produced');
     this.state.markDone(
       fresh.map((f) => f.s.trip.trip_id),
       refused.map((r) => ({ topic: r.message.topic, partition: r.message.partition, offset: r.message.offset })),
     );
 
+    failpoint('processor.state-written');
     const c = this.counters;
     c.processed += batch.messages.length;
     c.trips += fresh.length;
