@@ -150,7 +150,7 @@ function markdown(rows: BenchRow[], meta: Record<string, unknown>, outcomes: Ben
   return lines.join('\n');
 }
 
-async function main(): Promise<void> {
+async function main(): Promise<number> {
   const args = process.argv.slice(2);
   const quick = args.includes('--quick');
   const onlyArg = args.find((a) => a.startsWith('--only'));
