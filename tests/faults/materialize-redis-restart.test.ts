@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dispatch } from '../../src-main/api/dispatch.js';
 import { openServices } from '../../src-main/platform/services.js';
 import { initWorkspace, type Workspace } from '../../src-main/platform/workspace.js';
-import { percentOf, runCli, startCli } from './cli-child.js';
+import { armFailpoint, failpointReached, runCli, startCli } from './cli-child.js';
 
 const START = '2024-03-01T00:00:00Z';
 const END = '2024-03-21T00:00:00Z';
@@ -119,8 +119,10 @@ async function served(): Promise<string> {
 
 describe('Redis restarted under materialization load', () => {
   it('the run rides it out or fails as UNAVAILABLE; a re-run serves what a clean run serves', { timeout: 600_000 }, async () => {
-    const c = startCli(ws.paths.root, ['features', 'materialize', START, END]);
-    await c.waitForLine((l) => (percentOf(l) ?? 0) >= 20);
+    // Held for a few seconds at the first written batch (a failpoint, not a progress percentage: a quiet
+    // machine finishes between two progress lines), so Redis goes away while the run is mid-way.
+    const c = startCli(ws.paths.root, ['features', 'materialize', START, END], { ...armFailpoint('materialize.batch-written'), TAXI_FAILPOINT_HOLD_MS: '1500' });
+    await c.waitForLine(failpointReached('materialize.batch-written'));
     await stopRedis();
     await new Promise((r) => setTimeout(r, 1500));
     await startRedis();

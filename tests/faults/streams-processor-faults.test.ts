@@ -105,7 +105,7 @@ describe('processor killed with SIGKILL', () => {
       await p.exited;
       expect(await countOut()).toBeLessThan(trips.length);
     }
-    const last = startCli(dir, ['stream', 'run', '--idle-exit', '1500', '--max-batch', '50', '--json']);
+    const last = startCli(dir, ['stream', 'run', '--idle-exit', '8000', '--max-batch', '50', '--json']);
     const code = await last.exited;
     expect(code, last.output()).toBe(0);
     const summary = JSON.parse(last.output().slice(last.output().indexOf('{'))) as { processed: number; duplicates: number };

@@ -259,7 +259,8 @@ export class JobManager extends EventEmitter<{ progress: [Job] }> {
         outcome =
           m.type === 'done'
             ? { status: 'succeeded', result: m.result, error: null }
-            : { status: m.error.code === 'CANCELLED' ? 'cancelled' : 'failed', result: null, error: m.error };
+            : // Once cancelled, an error on the way out (an interrupted native call) is the cancel, not a failure.
+              { status: m.error.code === 'CANCELLED' || run.cancelTimer ? 'cancelled' : 'failed', result: null, error: m.error };
         // A handle left open by a task must not keep a finished job alive.
         setTimeout(() => this.stopWorker(id, run, 0), EXIT_GRACE_MS).unref();
       }
