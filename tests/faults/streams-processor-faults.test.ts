@@ -228,16 +228,19 @@ describe.skipIf(!hasKafka)('Kafka broker stopped mid-stream and restarted', () =
   it('the processor waits for the broker and resumes from its commits; nothing lost, nothing doubled', { timeout: 420_000 }, async () => {
     await kafkaScript('start');
     cleanups.push(() => kafkaScript('stop'));
-    const trips = tripMessages(3000, { stepS: 20, taxis: 9, areas: 6, prefix: 'broker' });
+    // Enough trips, in batches small enough, that the work outlasts stopping the broker even on a quiet
+    // machine (3,000 trips in batches of 10 could all be done before the broker was down).
+    const trips = tripMessages(12_000, { stepS: 5, taxis: 9, areas: 6, prefix: 'broker' });
     const want = await reference(trips);
     const { workspace, bus } = await workspaceOnePartition({ kafka: [`127.0.0.1:${FAULT_KAFKA_PORT}`], topicSuffix: `f${Date.now().toString(36)}` });
     await publishTrips(bus, workspace.config.topics.raw, trips);
 
     // Small batches: many produce and commit round trips, so the broker goes away mid-stream.
     const stop = new AbortController();
-    const running = runInline(workspace, { max_batch: 10 }, { predictor: null }, stop.signal);
+    const running = runInline(workspace, { max_batch: 5 }, { predictor: null }, stop.signal);
     const outCount = async (): Promise<number> => (await bus.describeTopic(workspace.config.topics.features)).messages;
     await waitFor('300 trips processed', async () => (await outCount()) >= 300, 120_000, 50);
+    const beforeOutage = await outCount();
     await kafkaScript('stop');
     await new Promise((r) => setTimeout(r, 3000));
     await kafkaScript('start');
@@ -248,6 +251,7 @@ describe.skipIf(!hasKafka)('Kafka broker stopped mid-stream and restarted', () =
     const { readStatusSnapshot } = await import('../../src-main/engines/streams/processor/state.js');
     const status = readStatusSnapshot(stateFileOf(workspace, GROUP))!.json as { last_error: string | null; processed: number };
     // The outage was seen (and waited out), not slept through.
+    expect(beforeOutage).toBeLessThan(trips.length);
     expect(status.last_error).not.toBeNull();
     const { byId, copies } = await featuresById(bus, workspace.config.topics.features);
     expect(copies).toBeGreaterThanOrEqual(trips.length);
