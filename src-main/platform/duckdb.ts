@@ -5,12 +5,11 @@
  * SQL safety: values go in as parameters; the few things DuckDB cannot take as parameters (file paths in
  * COPY, identifiers) go through `sqlString` / `sqlIdent`. Nothing a user typed is concatenated raw.
  */
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import { AppError, cancelled } from './errors.js';
+import { scratchPath } from './tmp-files.js';
 import type { Workspace } from './workspace.js';
 
 export type SqlParams = DuckDBValue[] | Record<string, DuckDBValue>;
@@ -47,7 +46,7 @@ export function defaultThreads(): number {
 
 /** Opens an in-memory DuckDB for one piece of work; close() it in a finally. */
 export async function openEngineDb(ws: Workspace, opts: EngineDbOptions = {}): Promise<EngineDb> {
-  const tempDir = path.join(ws.paths.tmpDir, `duckdb-${process.pid}-${crypto.randomBytes(4).toString('hex')}`);
+  const tempDir = scratchPath(ws, 'duckdb');
   fs.mkdirSync(tempDir, { recursive: true });
   let instance: DuckDBInstance;
   try {

@@ -9,6 +9,7 @@ import { openDatabase, type Db } from './db/sqlite.js';
 import { EventHub } from './events.js';
 import { createLogger, type Logger } from './logging.js';
 import { JobManager } from './jobs/manager.js';
+import { sweepScratch } from './tmp-files.js';
 import { openWorkspace, type Workspace } from './workspace.js';
 
 export type Mode = 'desktop' | 'server' | 'cli';
@@ -58,6 +59,8 @@ export async function openServices(opts: OpenOptions): Promise<Services> {
   jobs.on('progress', (job) => events.publish('jobs.progress', job));
   const held = new Map<string, Held>();
   app.info({ workspace: workspace.paths.root, profile: workspace.profile.name, mode: opts.mode }, 'services opened');
+  // What a killed process staged (imports, transforms, DuckDB spill files) is only disk space now.
+  sweepScratch(workspace, app);
 
   const closeResources = async (): Promise<void> => {
     const all = [...held.entries()];

@@ -12,6 +12,7 @@ import { tripStoreFiles, tripStoreRelation } from '../../src-main/engines/data/s
 import { openEngineDb, queryOne, sqlString, toNumber } from '../../src-main/platform/duckdb.js';
 import { initWorkspace, type Workspace } from '../../src-main/platform/workspace.js';
 import { armFailpoint, failpointReached, runCli, startCli } from './cli-child.js';
+import { ownerPidOf } from '../../src-main/platform/tmp-files.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 let dir: string;
@@ -87,7 +88,9 @@ describe('kill -9 during import', () => {
       expect(killed.status).toBe('failed');
       expect(killed.error?.code).toBe('INTERRUPTED');
       expect(list.filter((j) => j.status === 'running' || j.status === 'queued')).toEqual([]);
-      // Reported, not asserted: what the dead process left in tmp/ (nothing cleans it on restart yet).
+      // The next process to open the workspace (the `jobs list` above) swept what the killed one staged.
+      const left = fs.readdirSync(ws.paths.tmpDir).filter((n) => ownerPidOf(n) === c.child.pid);
+      expect(left, `tmp entries of the killed process ${c.child.pid}`).toEqual([]);
       console.log(`kill ${i + 1} (${point.name}): store ${before.rows} → ${after.rows} rows; tmp entries left: ${fs.readdirSync(ws.paths.tmpDir).length}`);
     });
   }

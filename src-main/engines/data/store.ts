@@ -15,6 +15,8 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import type { DataSummary } from '../../api/contract.js';
 import { openEngineDb, queryOne, queryRows, runMonitored, sqlIdent, sqlString, toNumber, type MonitorOptions } from '../../platform/duckdb.js';
 import { AppError, cancelled } from '../../platform/errors.js';
+import { pidAlive } from '../../platform/pid.js';
+import { scratchPath } from '../../platform/tmp-files.js';
 import { failpoint } from '../../platform/failpoints.js';
 import type { Workspace } from '../../platform/workspace.js';
 import { TRIP_COLUMNS } from './trip.js';
@@ -87,15 +89,6 @@ export function tripStoreRelation(ws: Workspace, opts: { months?: readonly strin
 
 const LOCK_FILE = '.append.lock';
 const STALE_LOCK_MS = 6 * 60 * 60 * 1000;
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 function lockIsStale(file: string): boolean {
   try {
@@ -270,7 +263,7 @@ export async function appendTripsFromTable(
 ): Promise<AppendResult> {
   await assertTripColumns(conn, table);
   const release = await acquireStoreLock(ws, opts.signal);
-  const stageDir = path.join(ws.paths.tmpDir, `append-${process.pid}-${crypto.randomBytes(6).toString('hex')}`);
+  const stageDir = scratchPath(ws, 'append');
   try {
     const facts = await batchFacts(conn, table, opts.uniqueIds ?? false);
     if (facts.rows === 0) return { written: 0, duplicates: 0, months: [] };

@@ -10,6 +10,7 @@
 import type { z } from 'zod';
 import type { Db } from '../../platform/db/sqlite.js';
 import type { MaterializationRunSchema, ViewWatermarkSchema } from './online-schemas.js';
+import { pidAlive } from '../../platform/pid.js';
 
 export type MaterializationRun = z.infer<typeof MaterializationRunSchema>;
 export type ViewWatermark = z.infer<typeof ViewWatermarkSchema>;
@@ -84,15 +85,6 @@ export function finishRun(db: Db, id: number, outcome: RunOutcome): void {
        WHERE excluded.watermark_ms > feature_watermarks.watermark_ms`,
     ).run(run.view, run.end_ms, id, new Date().toISOString());
   })();
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** Runs left 'running' by a process that is gone (crash, kill -9) did not finish: say so. */

@@ -14,6 +14,7 @@ import path from 'node:path';
 import { timestampValue, type DuckDBAppender } from '@duckdb/node-api';
 import { openEngineDb, runSql, sqlIdent, sqlString } from '../../platform/duckdb.js';
 import { AppError } from '../../platform/errors.js';
+import { scratchPath } from '../../platform/tmp-files.js';
 import type { Workspace } from '../../platform/workspace.js';
 import { CREATED_TIMESTAMP, EVENT_TIMESTAMP, featureViewOf } from './definitions.js';
 import { onlineViewOf } from './materialize.js';
@@ -163,7 +164,7 @@ async function withOfflineLock<T>(ws: Workspace, view: string, work: () => T, wa
 /** Writes the rows as new Parquet parts, one per date partition, all staged before any is moved in. */
 async function writeOffline(ws: Workspace, view: FeatureView, rows: readonly CheckedRow[]): Promise<{ files: string[]; partitions: string[] }> {
   const columns = viewColumnsOf(view);
-  const stage = path.join(ws.paths.tmpDir, `push-${view.name}-${crypto.randomBytes(6).toString('hex')}`);
+  const stage = scratchPath(ws, 'push');
   fs.mkdirSync(stage, { recursive: true });
   const engine = await openEngineDb(ws, { threads: 1, memoryLimit: '512MB' });
   const moved: string[] = [];

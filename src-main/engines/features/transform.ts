@@ -25,12 +25,14 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { z } from 'zod';
 import { openEngineDb, runMonitored, sqlIdent, sqlNumber, sqlString } from '../../platform/duckdb.js';
 import { AppError, cancelled } from '../../platform/errors.js';
+import { scratchPath } from '../../platform/tmp-files.js';
 import type { JobContext } from '../../platform/jobs/context.js';
 import type { Workspace } from '../../platform/workspace.js';
 import { tripStoreRelation } from '../data/store.js';
 import { CREATED_TIMESTAMP, EVENT_TIMESTAMP, SOURCES, SQL_TYPE_OF, featureViewOf, featureViewsOf, type SourceDef } from './definitions.js';
 import { featuresRootDir, viewDir } from './offline.js';
 import type { FeatureDef, FeatureView } from './types.js';
+import { pidAlive } from '../../platform/pid.js';
 
 export const TransformRequestSchema = z
   .object({
@@ -226,15 +228,6 @@ export function viewTransformSql(ws: Workspace, view: FeatureView, range: DayRan
 
 const LOCK_FILE = '.transform.lock';
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /**
  * One writer of the feature folders at a time per workspace: two transforms would swap the same
  * folders, and a file pushed into a date folder while it is swapped out would be lost. Fails at once
@@ -391,7 +384,7 @@ export async function transformFeatures(request: TransformRequest, ctx: JobConte
   const range = dayRangeOf(req);
   const createdMs = Date.now();
   const release = acquireOfflineWriteLock(ws);
-  const stageRoot = path.join(ws.paths.tmpDir, `features-transform-${process.pid}-${crypto.randomBytes(6).toString('hex')}`);
+  const stageRoot = scratchPath(ws, 'features-transform');
   const db = await openEngineDb(ws);
   try {
     await db.conn.run('SET preserve_insertion_order = false');

@@ -6,11 +6,10 @@
  * data errors, not prices) are left out of training and evaluation alike and counted by reason.
  */
 import fs from 'node:fs';
-import path from 'node:path';
-import crypto from 'node:crypto';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { queryRows, runMonitored, sqlNumber, sqlString, toNumber } from '../../platform/duckdb.js';
 import { AppError } from '../../platform/errors.js';
+import { scratchPath } from '../../platform/tmp-files.js';
 import type { Workspace } from '../../platform/workspace.js';
 import { tripStoreRelation } from '../data/store.js';
 import { resolveFeatureRefs } from '../features/definitions.js';
@@ -75,8 +74,7 @@ export async function buildTrainingSet(ws: Workspace, conn: DuckDBConnection, re
   // time); the evaluation slice is then the latest 20% of the sample.
   const limit = req.maxRows && req.maxRows < usable ? `ORDER BY hash(trip_id), trip_id LIMIT ${req.maxRows}` : '';
   if (limit) dropped.push({ reason: `outside a sample of ${req.maxRows} (max_rows)`, count: usable - req.maxRows! });
-  const file = path.join(ws.paths.tmpDir, `training-entities-${process.pid}-${crypto.randomBytes(4).toString('hex')}.parquet`);
-  fs.mkdirSync(ws.paths.tmpDir, { recursive: true });
+  const file = scratchPath(ws, 'training-entities', '.parquet');
   const started = performance.now();
   try {
     await runMonitored(

@@ -328,7 +328,7 @@ async function logAndRegister(r: RegistryStore, a: LogArgs): Promise<{ experimen
       [REFERENCE_FILES.train, set.rows.slice(0, set.split), columns],
       [REFERENCE_FILES.eval, evalRows, [...columns, { name: 'prediction', sql: 'DOUBLE' }]],
     ] as const) {
-      const file = path.join(a.tmpDir, `${tag}-${name}`);
+      const file = path.join(a.tmpDir, `reference-${process.pid}-${tag}-${name}`);
       try {
         await writeParquet(a.conn, file, cols, rows);
         await upload(`${REFERENCE_DIR}/${name}`, fs.readFileSync(file));

@@ -12,6 +12,7 @@ import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { queryRows, sqlIdent, sqlString } from '../../platform/duckdb.js';
 import { AppError } from '../../platform/errors.js';
+import { scratchPath } from '../../platform/tmp-files.js';
 import type { Workspace } from '../../platform/workspace.js';
 import { tripStoreRelation } from '../data/store.js';
 import { featureViewsOf } from '../features/definitions.js';
@@ -165,8 +166,7 @@ export async function sharedColumns(ws: Workspace, conn: DuckDBConnection, refSq
 async function streamWindowFile(ws: Workspace, bus: Bus, since: number, maxMessages: number): Promise<{ path: string; messages: number }> {
   const topic = ws.config.topics.features;
   const desc = await bus.describeTopic(topic);
-  fs.mkdirSync(ws.paths.tmpDir, { recursive: true });
-  const file = path.join(ws.paths.tmpDir, `monitoring-stream-${process.pid}-${Date.now()}.ndjson`);
+  const file = scratchPath(ws, 'monitoring-stream', '.ndjson');
   const out = fs.openSync(file, 'w');
   let messages = 0;
   try {

@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { AppError } from '../../../platform/errors.js';
@@ -46,7 +46,7 @@ export class ArtifactFiles {
       throw new AppError('INVALID_PARAMETER_VALUE', `artifact path '${rel}' is a folder; upload files inside it instead`, { path: rel });
     }
     fs.mkdirSync(this.tmpDir, { recursive: true });
-    const tmp = path.join(this.tmpDir, `artifact-${randomUUID()}.part`);
+    const tmp = path.join(this.tmpDir, `artifact-${process.pid}-${randomBytes(6).toString('hex')}.part`);
     try {
       const source = body instanceof Readable ? body : Readable.from([Buffer.from(body)]);
       await pipeline(source, fs.createWriteStream(tmp, { flags: 'wx' }));
