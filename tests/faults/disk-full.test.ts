@@ -83,6 +83,7 @@ describe('disk full on the workspace', () => {
     const line = full.output.split(/[\r\n]/).find((l) => l.startsWith('taxi-mlops: '));
     expect(line, full.output.slice(-1500)).toBeDefined();
     // The one-line error names the file it could not write (under the workspace) and why.
+    expect(line).toMatch(/^taxi-mlops: DISK_FULL: /);
     expect(line).toMatch(/No space left on device/);
     expect(line).toContain(mnt);
     console.log(`disk-full error: ${line}`);
@@ -92,9 +93,12 @@ describe('disk full on the workspace', () => {
     // Nothing half-written is left behind to fill the disk further.
     expect(fs.readdirSync(ws.paths.tmpDir)).toEqual([]);
     const jobs = await runCli(wsDir, ['--json', 'jobs', 'list']);
-    const list = JSON.parse(jobs.output.slice(jobs.output.indexOf('['))) as { kind: string; status: string; error: { message: string } | null }[];
+    const list = JSON.parse(jobs.output.slice(jobs.output.indexOf('['))) as { kind: string; status: string; error: { code: string; message: string } | null }[];
     expect(list[0]).toMatchObject({ kind: 'data.import', status: 'failed' });
+    // Its own code, not INTERNAL: the console and scripts can tell the user to free space.
+    expect(list[0]!.error!.code).toBe('DISK_FULL');
     expect(list[0]!.error!.message).toMatch(/No space left on device/);
+    expect(list[0]!.error!.message).toMatch(/disk is full/);
 
     mount('64m', true);
     const again = await runCli(wsDir, ['--json', 'import', big]);
