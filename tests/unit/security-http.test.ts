@@ -18,6 +18,9 @@ import { openServices, type Services } from '../../src-main/platform/services.js
 import { initWorkspace } from '../../src-main/platform/workspace.js';
 
 const TOKEN = 'sec-review-token-7f3a9c';
+// A small artifact cap for this file (read when the registry opens and on each upload).
+const MAX_ARTIFACT = 64 * 1024;
+process.env.TAXI_MAX_ARTIFACT_BYTES = String(MAX_ARTIFACT);
 const SECRET_TEXT = 'TOP-SECRET-OUTSIDE-THE-ARTIFACT-ROOT';
 
 interface RawResponse {
@@ -321,6 +324,37 @@ describe('limits', () => {
       COMPAT_ROUTES.splice(COMPAT_ROUTES.indexOf(slow), 1);
       await srv?.close();
     }
+  });
+
+  it('artifact uploads stream to disk but have a size cap: declared or not, an oversized upload leaves nothing', async () => {
+    const base = viaLoopback(open);
+    const url = (name: string): string => `/api/2.0/mlflow-artifacts/artifacts/${expId}/${runId}/artifacts/${name}`;
+    const fits = await raw(base, 'PUT', url('fits.bin'), { 'content-type': 'application/octet-stream' }, Buffer.alloc(MAX_ARTIFACT, 1));
+    expect(fits.status).toBe(200);
+    expect(fs.statSync(path.join(artifactFolder, 'fits.bin')).size).toBe(MAX_ARTIFACT);
+    // Declared too large: refused before the body is read.
+    const declared = await raw(base, 'PUT', url('declared.bin'), { 'content-type': 'application/octet-stream' }, Buffer.alloc(MAX_ARTIFACT + 1, 1));
+    expect(declared.status).toBe(400);
+    expect(JSON.parse(declared.body)).toMatchObject({ error_code: 'INVALID_PARAMETER_VALUE' });
+    expect(JSON.parse(declared.body).message).toMatch(/larger than the .* limit.*TAXI_MAX_ARTIFACT_BYTES/);
+    // Chunked, no length given: cut off once the cap is passed.
+    const chunked = await new Promise<number>((resolve, reject) => {
+      const u = new URL(base);
+      const req = http.request({ host: u.hostname, port: u.port, method: 'PUT', path: url('chunked.bin'), headers: { 'content-type': 'application/octet-stream', 'transfer-encoding': 'chunked' } }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      });
+      req.on('error', reject);
+      for (let i = 0; i < 4; i++) req.write(Buffer.alloc(MAX_ARTIFACT / 2, 2));
+      req.end();
+    });
+    expect(chunked).toBe(400);
+    expect(fs.existsSync(path.join(artifactFolder, 'declared.bin'))).toBe(false);
+    expect(fs.existsSync(path.join(artifactFolder, 'chunked.bin'))).toBe(false);
+    expect(fs.readdirSync(s.workspace.paths.tmpDir).filter((f) => f.startsWith('artifact-'))).toEqual([]);
+    // The contract path has the same cap.
+    const reg = await getRegistry(s);
+    await expect(reg.uploadArtifact(runId, 'big.bin', Buffer.alloc(MAX_ARTIFACT + 1))).rejects.toMatchObject({ code: 'INVALID_PARAMETER_VALUE' });
   });
 
   it('interactive routes have tighter limits than batch ones', () => {

@@ -18,6 +18,7 @@ import type { Services } from '../../platform/services.js';
 import type { RegistryChanged } from '../methods/registry.js';
 import type { CompatRoutes } from './index.js';
 import { Req } from './mlflow-requests.js';
+import { artifactTooLarge, maxArtifactBytes } from '../../engines/registry/sqlite/artifacts.js';
 
 type Json = Record<string, unknown>;
 type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
@@ -264,6 +265,9 @@ function registerArtifacts(app: FastifyInstance, s: Services): void {
       try {
         const store = await getRegistry(s);
         const p = await proxied(store, req.params['*']);
+        // Refused before a byte is read when the client says up front that it is too large.
+        const declared = Number(req.headers['content-length']);
+        if (Number.isFinite(declared) && declared > maxArtifactBytes()) throw artifactTooLarge(p.path, maxArtifactBytes(), declared);
         await store.uploadArtifact(p.runId, p.path, (req.body as Readable | undefined) ?? req.raw);
         s.events.publish('registry.changed', { entity: 'artifact', source: 'mlflow-api', endpoint: 'mlflow-artifacts/artifacts' });
         return reply.send({});

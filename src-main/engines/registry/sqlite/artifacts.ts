@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { Readable } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { AppError } from '../../../platform/errors.js';
 import { joinArtifactPath, safeArtifactPath } from '../paths.js';
@@ -15,10 +15,43 @@ import type { ArtifactBody, FileInfo } from '../types.js';
 
 const PROXY_SCHEME = 'mlflow-artifacts:';
 
+/**
+ * Largest artifact accepted (TAXI_MAX_ARTIFACT_BYTES, default 2 GiB). Uploads stream to disk, so no
+ * request body limit applies to them; without a cap one client could fill the workspace's disk.
+ */
+export function maxArtifactBytes(): number {
+  const v = Number(process.env.TAXI_MAX_ARTIFACT_BYTES);
+  return Number.isSafeInteger(v) && v > 0 ? v : 2 * 1024 ** 3;
+}
+
+const sizeText = (n: number): string => (n >= 1024 ** 2 ? `${(n / 1024 ** 2).toFixed(n % 1024 ** 2 ? 1 : 0)} MiB` : `${n} bytes`);
+
+export function artifactTooLarge(rel: string, max: number, size?: number): AppError {
+  const got = size === undefined ? 'more than that' : sizeText(size);
+  return new AppError('INVALID_PARAMETER_VALUE', `artifact '${rel}' is larger than the ${sizeText(max)} limit (${got}); raise TAXI_MAX_ARTIFACT_BYTES to accept it`, {
+    path: rel,
+    max_bytes: max,
+    ...(size === undefined ? {} : { bytes: size }),
+  });
+}
+
+/** Passes bytes through and fails the stream once more than `max` have gone by. */
+function byteLimit(max: number, rel: string): Transform {
+  let seen = 0;
+  return new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      seen += chunk.length;
+      if (seen > max) done(artifactTooLarge(rel, max));
+      else done(null, chunk);
+    },
+  });
+}
+
 export class ArtifactFiles {
   constructor(
     private readonly root: string,
     private readonly tmpDir: string,
+    private readonly maxBytes = maxArtifactBytes(),
   ) {}
 
   /** The folder an artifact URI names; only URIs inside this workspace's artifact store are accepted. */
@@ -48,8 +81,9 @@ export class ArtifactFiles {
     fs.mkdirSync(this.tmpDir, { recursive: true });
     const tmp = path.join(this.tmpDir, `artifact-${process.pid}-${randomBytes(6).toString('hex')}.part`);
     try {
+      if (!(body instanceof Readable) && body.length > this.maxBytes) throw artifactTooLarge(rel, this.maxBytes, body.length);
       const source = body instanceof Readable ? body : Readable.from([Buffer.from(body)]);
-      await pipeline(source, fs.createWriteStream(tmp, { flags: 'wx' }));
+      await pipeline(source, byteLimit(this.maxBytes, rel), fs.createWriteStream(tmp, { flags: 'wx' }));
       try {
         fs.mkdirSync(path.dirname(target), { recursive: true });
       } catch (e) {
