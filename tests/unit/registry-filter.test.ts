@@ -1,6 +1,6 @@
 /** MLflow's search grammar on its own: the parser's AST, its errors with positions, and the SQL it leads to. */
 import { describe, expect, it } from 'vitest';
-import { parseFilter, parseOrderBy, parseOrderByClause, type SearchKind } from '../../src-main/engines/registry/filter.js';
+import { filterLiteral, parseFilter, parseOrderBy, parseOrderByClause, type SearchKind } from '../../src-main/engines/registry/filter.js';
 import { RUNS_TARGET, compileSearch, likeToGlob } from '../../src-main/engines/registry/sqlite/search-sql.js';
 
 function failure(fn: () => unknown): { code: string; message: string; details: Record<string, unknown> } {
@@ -157,5 +157,16 @@ describe('filter → SQL', () => {
     expect(likeToGlob('fa%')).toBe('fa*');
     expect(likeToGlob('a_c')).toBe('a?c');
     expect(likeToGlob('*[?]')).toBe('[*][[][?]]');
+  });
+});
+
+describe('filterLiteral', () => {
+  it('quotes any name so that it parses back as itself', () => {
+    for (const name of ["plain", "o'brien", "a\\b", "ends with \\", "\\'", "''", "x\\\\y", "name = 'x' OR 1 = 1"]) {
+      const [c] = parseFilter(`name = ${filterLiteral(name)}`, 'versions');
+      expect(c!.value, name).toBe(name);
+    }
+    // Without the backslash escape, a name ending in "\" would swallow its closing quote.
+    expect(() => parseFilter(`name = 'ends with \\'`, 'versions')).toThrow(/unterminated/);
   });
 });

@@ -19,6 +19,7 @@ import type { RegistryChanged } from '../methods/registry.js';
 import type { CompatRoutes } from './index.js';
 import { Req } from './mlflow-requests.js';
 import { artifactTooLarge, maxArtifactBytes } from '../../engines/registry/sqlite/artifacts.js';
+import { filterLiteral } from '../../engines/registry/filter.js';
 
 type Json = Record<string, unknown>;
 type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
@@ -284,7 +285,7 @@ function registerArtifacts(app: FastifyInstance, s: Services): void {
 async function versionFor(store: RegistryStore, name: string, version?: string, alias?: string): Promise<ModelVersion> {
   if (alias) return store.getModelVersionByAlias(name, alias);
   if (version) return store.getModelVersion(name, version);
-  const newest = (await store.searchModelVersions({ filter: `name = '${name.replace(/'/g, "''")}'`, order_by: ['version_number DESC'], max_results: 1 })).items[0];
+  const newest = (await store.searchModelVersions({ filter: `name = ${filterLiteral(name)}`, order_by: ['version_number DESC'], max_results: 1 })).items[0];
   if (!newest) throw new AppError('RESOURCE_DOES_NOT_EXIST', `registered model '${name}' has no versions`, { name });
   return newest;
 }

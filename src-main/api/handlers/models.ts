@@ -4,8 +4,8 @@ import { getRegistry } from '../../engines/registry/index.js';
 import type { RegistryStore } from '../../engines/registry/types.js';
 import type { Services } from '../../platform/services.js';
 import { isAppError } from '../../platform/errors.js';
+import { filterLiteral } from '../../engines/registry/filter.js';
 
-const quote = (v: string): string => `'${v.replace(/'/g, "''")}'`;
 
 /** Versions never change once registered; their spec summary is read once per process. */
 const specSummaries = new Map<string, ModelVersionSummary['features']>();
@@ -50,7 +50,7 @@ export const modelsHandlers: HandlersFor<keyof typeof modelsMethods> = {
     const r = await getRegistry(s);
     let items;
     try {
-      items = (await r.searchModelVersions({ filter: `name = ${quote(name)}`, max_results: Math.min(i.limit, 1000) })).items;
+      items = (await r.searchModelVersions({ filter: `name = ${filterLiteral(name)}`, max_results: Math.min(i.limit, 1000) })).items;
     } catch (e) {
       if (isAppError(e) && e.code === 'RESOURCE_DOES_NOT_EXIST') return { model: name, versions: [] };
       throw e;

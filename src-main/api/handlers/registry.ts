@@ -3,6 +3,7 @@ import type { RegistryChanged, registryMethods } from '../methods/registry.js';
 import { getRegistry } from '../../engines/registry/index.js';
 import type { Metric, Run } from '../../engines/registry/types.js';
 import type { Services } from '../../platform/services.js';
+import { filterLiteral } from '../../engines/registry/filter.js';
 
 /** NaN and ±Infinity cannot cross JSON; the contract shows them as null. */
 const metricOut = (m: Metric) => ({ ...m, value: Number.isFinite(m.value) ? m.value : null });
@@ -11,7 +12,6 @@ const runOut = (r: Run) => ({ ...r, data: { ...r.data, metrics: r.data.metrics.m
 const changed = (s: Services, entity: RegistryChanged['entity'], endpoint: string): void =>
   s.events.publish('registry.changed', { entity, source: 'console', endpoint });
 
-const quote = (v: string): string => `'${v.replace(/'/g, "''")}'`;
 
 /** Every metric key of the runs, or the asked ones, capped so a comparison stays a comparison. */
 const MAX_COMPARED_METRICS = 20;
@@ -118,7 +118,7 @@ export const registryHandlers: HandlersFor<keyof typeof registryMethods> = {
   },
 
   'registry.versions.list': async ({ name, ...i }, s) => {
-    const filter = [name ? `name = ${quote(name)}` : '', i.filter ?? ''].filter((f) => f.trim() !== '').join(' AND ');
+    const filter = [name ? `name = ${filterLiteral(name)}` : '', i.filter ?? ''].filter((f) => f.trim() !== '').join(' AND ');
     const p = await (await getRegistry(s)).searchModelVersions({ ...i, ...(filter ? { filter } : {}) });
     return { versions: p.items, next_page_token: p.next_page_token };
   },

@@ -117,6 +117,14 @@ interface Token {
   pos: number;
 }
 
+/**
+ * A value as a quoted literal of the filter grammar, for filters the app builds itself (e.g. all versions
+ * of a model by name): quotes doubled and backslashes escaped, so any name reads back as itself.
+ */
+export function filterLiteral(value: string): string {
+  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
+}
+
 /** INVALID_PARAMETER_VALUE pointing at `pos` in `source`. */
 export function filterError(source: string, pos: number, problem: string, what = 'filter'): AppError {
   const caret = `${source}\n${' '.repeat(Math.max(0, pos))}^`;
