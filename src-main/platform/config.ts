@@ -142,6 +142,8 @@ export const ConfigSchema = z
       .object({
         refresh_interval: z.number().int().positive(),
         materialization_interval: z.number().int().positive(),
+        /** Seconds between evaluations of the alert rules (older configs lack it). */
+        alert_interval: z.number().int().positive().default(300),
       })
       .strict(),
     topics: z
@@ -215,6 +217,7 @@ ${FEATURE_STORE_YAML}
 scheduling:
   refresh_interval: 3600          # seconds between transform runs (1 hour)
   materialization_interval: 1800  # seconds between incremental materializations (30 minutes)
+  alert_interval: 300             # seconds between alert rule evaluations (5 minutes)
 
 topics:
   raw: taxi-raw-data

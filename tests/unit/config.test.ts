@@ -19,7 +19,7 @@ function errorOf(fn: () => unknown): AppError {
 describe('config.yaml', () => {
   it('the default config carries the platform guide settings and both profiles', () => {
     const c = parseConfig(DEFAULT_CONFIG_YAML, 'config.yaml');
-    expect(c.scheduling).toEqual({ refresh_interval: 3600, materialization_interval: 1800 });
+    expect(c.scheduling).toEqual({ refresh_interval: 3600, materialization_interval: 1800, alert_interval: 300 });
     expect(Object.values(c.topics)).toEqual(
       expect.arrayContaining(['taxi-raw-data', 'taxi-features', 'taxi-predictions', 'taxi-model-metrics', 'taxi-alerts']),
     );

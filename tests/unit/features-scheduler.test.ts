@@ -62,4 +62,17 @@ describe('feature scheduler', () => {
     await s.jobs.wait(first!.id);
     expect(sch.status().tasks[0]!.last_job).toMatchObject({ id: first!.id, status: 'succeeded' });
   });
+
+  it('the app scheduler evaluates the alert rules on their own interval, as a job, even with no data yet', async () => {
+    const { getScheduler } = await import('../../src-main/engines/features/runtime.js');
+    const sch = await getScheduler(s);
+    const alerts = sch.status().tasks.find((t) => t.name === 'alerts');
+    expect(alerts).toMatchObject({ kind: 'monitoring.alerts.evaluate', interval_s: s.workspace.config.scheduling.alert_interval });
+    expect(s.workspace.config.scheduling.alert_interval).toBe(300);
+    const job = sch.runNow('alerts');
+    expect(job).not.toBeNull();
+    const done = await s.jobs.wait(job!.id);
+    expect(done.status, JSON.stringify(done.error)).toBe('succeeded');
+    expect(sch.status().tasks.find((t) => t.name === 'alerts')!.last_job).toMatchObject({ id: job!.id, status: 'succeeded' });
+  });
 });

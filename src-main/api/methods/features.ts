@@ -100,7 +100,7 @@ export const ViewStatsSchema = z.object({
 });
 
 const TaskStatusSchema = z.object({
-  name: z.enum(['refresh', 'materialize']),
+  name: z.enum(['refresh', 'materialize', 'alerts']),
   kind: z.string(),
   interval_s: z.number(),
   next_run_at: z.string().nullable(),
@@ -196,7 +196,7 @@ export const featuresMethods = {
   }),
   'features.scheduler.runNow': method({
     description: 'Run one scheduled task now, unless it is already running.',
-    input: z.object({ task: z.enum(['refresh', 'materialize']) }).strict(),
+    input: z.object({ task: z.enum(['refresh', 'materialize', 'alerts']) }).strict(),
     output: z.object({ job: JobSchema.nullable(), reason: z.string().nullable() }),
   }),
   'features.scheduler.runs': method({

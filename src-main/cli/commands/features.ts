@@ -160,16 +160,16 @@ export function registerFeatureCommands(program: Command): void {
 
   program
     .command('scheduler')
-    .description('refresh features every refresh_interval and materialize every materialization_interval')
+    .description('refresh features every refresh_interval, materialize every materialization_interval, evaluate alert rules every alert_interval')
     .option('--daemon', 'keep running until stopped (Ctrl-C / SIGTERM)')
     .action(async (o: { daemon?: boolean }, cmd: Command) => {
       const s = await openServices({ workspace: workspaceOf(cmd), mode: 'cli' });
       const { getScheduler } = await import('../../engines/features/runtime.js');
       const scheduler = await getScheduler(s);
       if (!o.daemon) {
-        // One pass: refresh, then materialize, each followed to its end.
+        // One pass: refresh, then materialize, then the alert rules, each followed to its end.
         try {
-          for (const task of ['refresh', 'materialize'] as const) {
+          for (const task of ['refresh', 'materialize', 'alerts'] as const) {
             const job = scheduler.runNow(task);
             if (!job) throw new AppError('CONFLICT', `a ${task} run is already going in another process`);
             const done = await s.jobs.wait(job.id);

@@ -41,12 +41,13 @@ export function getScheduler(s: Services): Promise<FeatureScheduler> {
   return s.resource(
     'feature-scheduler',
     async () => {
-      const { refresh_interval, materialization_interval } = s.workspace.config.scheduling;
+      const { refresh_interval, materialization_interval, alert_interval } = s.workspace.config.scheduling;
       return new FeatureScheduler(
         s.jobs,
         [
           { name: 'refresh', kind: 'features.transform', interval_s: refresh_interval, input: (now) => refreshRangeOf(s, now) },
           { name: 'materialize', kind: 'features.materialize_incremental', interval_s: materialization_interval, input: (now) => ({ end: now.getTime() }) },
+          { name: 'alerts', kind: 'monitoring.alerts.evaluate', interval_s: alert_interval, input: () => ({}) },
         ],
         createLogger(s.workspace.paths.logsDir, 'features'),
       );

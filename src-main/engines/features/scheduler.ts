@@ -1,6 +1,7 @@
 /**
  * The feature scheduler (the platform's "Feast scheduler"): refresh (transform) every refresh_interval
- * and incremental materialization every materialization_interval. Each run is a job, so it has progress,
+ * and incremental materialization every materialization_interval; it also evaluates the alert rules every
+ * alert_interval, so alerts fire while nobody is looking at the console. Each run is a job, so it has progress,
  * can be cancelled, and lands in the job history, which is the scheduler's run history. A task never
  * overlaps itself: a tick is skipped while a job of that kind is queued or running — in this process or
  * in another one sharing the workspace (the job table is shared).
@@ -9,7 +10,7 @@ import type { Job } from '../../api/contract.js';
 import type { Logger } from '../../platform/logging.js';
 
 export interface ScheduledTask {
-  name: 'refresh' | 'materialize';
+  name: 'refresh' | 'materialize' | 'alerts';
   kind: string;
   interval_s: number;
   /** The job input for a run started at `now`. */

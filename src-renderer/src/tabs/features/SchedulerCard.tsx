@@ -14,7 +14,7 @@ import { useFeaturesStore, type SchedulerStatus } from '../../stores/features';
 const POLL_MS = 15_000;
 const RUNS_SHOWN = 6;
 
-const taskLabel: Record<SchedulerStatus['tasks'][number]['name'], string> = { refresh: 'Refresh (transform)', materialize: 'Materialize incremental' };
+const taskLabel: Record<SchedulerStatus['tasks'][number]['name'], string> = { refresh: 'Refresh (transform)', materialize: 'Materialize incremental', alerts: 'Evaluate alert rules' };
 
 function NextRun({ iso, running, now }: { iso: string | null; running: boolean; now: number }) {
   if (!iso) return <span className="muted">{running ? 'when the current run ends' : 'not scheduled'}</span>;
