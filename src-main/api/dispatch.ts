@@ -9,6 +9,7 @@ import { errorShape } from '../platform/errors.js';
 import type { Services } from '../platform/services.js';
 import { formatPath } from '../platform/config.js';
 import { recordCall } from '../engines/monitoring/system/recorder.js';
+import { checkFileAccess, LOCAL_CALLER, type Caller } from './file-access.js';
 
 export interface InvalidField {
   path: string;
@@ -26,7 +27,8 @@ function describeInvalid(method: string, fields: InvalidField[]): string {
   return `invalid input for ${method}: ${f.path === '(root)' ? '' : `${f.path}: `}${f.message}${more}`;
 }
 
-export async function dispatch(s: Services, method: string, rawInput: unknown): Promise<ApiResult<unknown>> {
+/** `caller` says who asks: a remote HTTP client may only name files under the workspace (file-access.ts). */
+export async function dispatch(s: Services, method: string, rawInput: unknown, caller: Caller = LOCAL_CALLER): Promise<ApiResult<unknown>> {
   if (!isMethodName(method)) {
     return { ok: false, error: { code: 'UNKNOWN_METHOD', message: `unknown method "${method}"`, details: { method } } };
   }
@@ -38,6 +40,7 @@ export async function dispatch(s: Services, method: string, rawInput: unknown): 
   }
   const t0 = performance.now();
   try {
+    checkFileAccess(method, parsed.data, caller, s.workspace.paths.root);
     const handler = handlers[method] as (i: unknown, s: Services) => Promise<Output<MethodName>> | Output<MethodName>;
     const result = await handler(parsed.data, s);
     recordCall(s, method, performance.now() - t0, true);

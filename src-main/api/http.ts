@@ -129,6 +129,9 @@ export const ROUTE_LIMITS: readonly RouteLimit[] = [
 const DEFAULT_LIMIT: RouteLimit = { prefix: '', bodyLimit: 16 * MiB, timeoutMs: 120_000 };
 export const routeLimitOf = (url: string): RouteLimit => ROUTE_LIMITS.find((l) => url.startsWith(l.prefix)) ?? DEFAULT_LIMIT;
 
+/** Whether a peer address is this machine (IPv4 loopback, IPv6 loopback, or IPv4 loopback mapped into IPv6). */
+export const isLoopbackAddress = (addr: string | undefined): boolean => !!addr && (addr === '::1' || /^(::ffff:)?127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(addr));
+
 /** Host names a loopback server answers to; anything else is a page that rebound its DNS name to us. */
 const isLoopbackHostHeader = (hostHeader: string | undefined): boolean => {
   if (!hostHeader) return false;
@@ -178,7 +181,7 @@ function bearerOf(req: FastifyRequest): string | undefined {
 
 function registerRpc(app: FastifyInstance, s: Services): void {
   app.post<{ Params: { method: string } }>('/api/rpc/:method', async (req, reply) => {
-    const res = await dispatch(s, req.params.method, req.body ?? undefined);
+    const res = await dispatch(s, req.params.method, req.body ?? undefined, { remote: !isLoopbackAddress(req.socket.remoteAddress) });
     return reply.code(res.ok ? 200 : httpStatusOf(res.error.code)).send(res);
   });
   app.get('/api/contract', async () => ({

@@ -207,6 +207,62 @@ describe('cross-origin and DNS rebinding', () => {
   });
 });
 
+describe('files a remote client may name', () => {
+  const ws = (): string => s.workspace.paths.root;
+
+  it('a remote caller reads and writes files only under the workspace (or TAXI_REMOTE_FILE_ROOTS); a local one anywhere', async () => {
+    const outside = secretFile();
+    const remote = { remote: true };
+    for (const [method, input, field] of [
+      ['data.import', { path: outside }, 'path'],
+      ['data.import', { path: `${ws()}/../outside-secret.txt` }, 'path'],
+      ['data.import', { path: 'offline/../../outside-secret.txt' }, 'path'],
+      ['data.generate', { rows: 10, output: path.join(dir, 'elsewhere.csv') }, 'output'],
+      ['features.getHistorical', { entities: { csv: '/etc/passwd' }, features: ['trip_features:trip_distance'] }, 'entities.csv'],
+      ['features.getHistorical', { entities: [{ trip_id: 'x', event_timestamp: '2024-01-01T00:00:00Z' }], features: ['trip_features:trip_distance'], output: { parquet: '/tmp/out.parquet' } }, 'output.parquet'],
+      ['monitoring.quality', { source: { file: '/etc/hosts' } }, 'source.file'],
+      ['monitoring.drift', { reference: { start: '2024-01-01T00:00:00Z' }, current: { file: outside } }, 'current.file'],
+    ] as const) {
+      const r = await dispatch(s, method, input, remote);
+      expect(r, `${method} ${JSON.stringify(input)}`).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT', details: { field } } });
+    }
+    expect(fs.existsSync(path.join(dir, 'elsewhere.csv'))).toBe(false);
+    // A link inside the workspace that points out of it is outside too.
+    const link = path.join(ws(), 'link-out.csv');
+    fs.symlinkSync(outside, link);
+    expect(await dispatch(s, 'data.import', { path: link }, remote)).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT' } });
+    // Inside the workspace is fine for a remote caller (the import itself then fails on the content, not the path).
+    const inWs = path.join(ws(), 'in-workspace.csv');
+    fs.writeFileSync(inWs, 'not,a,trip\n1,2,3\n');
+    const r = await dispatch(s, 'data.import', { path: inWs }, remote);
+    expect(r.ok ? 'ok' : r.error.message).not.toMatch(/outside the folders/);
+    // Local callers (desktop, CLI, this machine's clients) are not limited.
+    const local = await dispatch(s, 'data.import', { path: outside });
+    expect(local.ok ? 'ok' : local.error.message).not.toMatch(/outside the folders/);
+    // An extra root makes its folder usable.
+    process.env.TAXI_REMOTE_FILE_ROOTS = dir;
+    try {
+      const allowed = await dispatch(s, 'data.import', { path: outside }, remote);
+      expect(allowed.ok ? 'ok' : allowed.error.message).not.toMatch(/outside the folders/);
+    } finally {
+      delete process.env.TAXI_REMOTE_FILE_ROOTS;
+    }
+  });
+
+  it('over HTTP, a client on another address is remote and a loopback one is not', async () => {
+    const external = Object.values(os.networkInterfaces())
+      .flat()
+      .find((a) => a && a.family === 'IPv4' && !a.internal)?.address;
+    const body = JSON.stringify({ path: secretFile() });
+    const fromLoopback = await raw(viaLoopback(exposed), 'POST', '/api/rpc/data.import', { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` }, body);
+    expect(fromLoopback.body).not.toMatch(/outside the folders/);
+    if (!external) return void console.log('no non-loopback IPv4 address on this machine: the remote HTTP case is covered by the dispatch test only');
+    const fromNetwork = await raw(`http://${external}:${exposed.port}`, 'POST', '/api/rpc/data.import', { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}`, host: `${external}:${exposed.port}` }, body);
+    expect(fromNetwork.status).toBe(400);
+    expect(JSON.parse(fromNetwork.body)).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT', details: { field: 'path' } } });
+  });
+});
+
 describe('path traversal', () => {
   const attempts = (prefix: string): string[] => {
     const root = `${prefix}/${expId}/${runId}/artifacts`;
