@@ -2,31 +2,17 @@
  * The browser console against the real server: a temp workspace, `startHttpServer` in-process on a free
  * port, Debian Chromium. Tests run in order and share one page, like an operator's session.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { GenerateInputSchema } from '../../src-main/api/contract.js';
 import { dispatch } from '../../src-main/api/dispatch.js';
-import { startHttpServer, type HttpServer } from '../../src-main/api/http.js';
-import { openServices, type Services } from '../../src-main/platform/services.js';
-import { initWorkspace } from '../../src-main/platform/workspace.js';
-import { launchChromium, openConsolePage, screenshot, type ConsolePage } from './browser.js';
+import { openConsolePage, screenshot } from './browser.js';
+import { browser, dir, page, restartServer, server, services, session, tid, useConsoleServer } from './console-server.js';
 
 const tabs = ['overview', 'features', 'models', 'streams', 'monitoring', 'jobs', 'settings', 'logs'] as const;
 const ROWS = 20_000;
 
-let dir: string;
-let services: Services;
-let server: HttpServer;
-let browser: Browser;
-let session: ConsolePage;
-let page: Page;
 /** Every `jobs.progress` frame the page received, as the server sent it. */
 const progressFrames: { id: string; status: string; percent: number | null }[] = [];
-
-const tid = (id: string): string => `[data-testid="${id}"]`;
 
 /** The message the contract's schema gives for a field, so the test never hard-codes zod's wording. */
 function schemaMessage(input: Record<string, unknown>, field: string): string {
@@ -36,14 +22,9 @@ function schemaMessage(input: Record<string, unknown>, field: string): string {
   return issue.message;
 }
 
-beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'taxi-e2e-'));
-  initWorkspace(dir);
-  services = await openServices({ workspace: dir, mode: 'server' });
-  server = await startHttpServer({ services, host: '127.0.0.1', port: 0 });
-  browser = await launchChromium();
-  session = await openConsolePage(browser);
-  page = session.page;
+useConsoleServer({ prefix: 'taxi-e2e-' });
+
+beforeAll(() => {
   page.on('websocket', (ws) => {
     ws.on('framereceived', ({ payload }) => {
       try {
@@ -56,14 +37,6 @@ beforeAll(async () => {
       }
     });
   });
-});
-
-afterAll(async () => {
-  await session?.context.close();
-  await browser?.close();
-  await server?.close();
-  await services?.close();
-  if (dir) fs.rmSync(dir, { recursive: true, force: true });
 });
 
 describe('browser console', () => {
@@ -264,7 +237,7 @@ describe('browser console', () => {
     await page.locator(`${tid('connection-state')}[data-state="disconnected"]`).waitFor({ timeout: 15_000 });
     await page.locator(tid('disconnected-banner')).waitFor();
 
-    server = await startHttpServer({ services, host: '127.0.0.1', port });
+    await restartServer(port);
     await page.locator(`${tid('connection-state')}[data-state="connected"]`).waitFor({ timeout: 20_000 });
     expect(await page.locator(tid('disconnected-banner')).count()).toBe(0);
     // Calls work again, not just the socket.

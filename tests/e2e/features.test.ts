@@ -4,40 +4,20 @@
  * statuses match the server's, a feature's histogram, deep links and the scheduler. Tests run in order
  * and share one page, like an operator's session.
  */
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Job } from '../../src-main/api/contract.js';
 import { featuresMethods } from '../../src-main/api/methods/features.js';
-import { dispatch } from '../../src-main/api/dispatch.js';
-import { startHttpServer, type HttpServer } from '../../src-main/api/http.js';
 import { tripStoreRelation } from '../../src-main/engines/data/store.js';
 import { openEngineDb, queryOne } from '../../src-main/platform/duckdb.js';
-import { openServices, type Services } from '../../src-main/platform/services.js';
-import { initWorkspace } from '../../src-main/platform/workspace.js';
-import { launchChromium, openConsolePage, screenshot, type ConsolePage } from './browser.js';
+import { openConsolePage, screenshot } from './browser.js';
+import { browser, ok, page, server, services, session, tid, useConsoleServer } from './console-server.js';
 
 const VIEWS = ['trip_features', 'taxi_activity', 'area_demand'];
 const DAY = 86_400_000;
 
-let dir: string;
-let services: Services;
-let server: HttpServer;
-let browser: Browser;
-let session: ConsolePage;
-let page: Page;
 /** Every `jobs.progress` frame the page received. */
 const frames: { id: string; kind: string; status: string; percent: number | null }[] = [];
-
-const tid = (id: string): string => `[data-testid="${id}"]`;
-
-async function ok<T>(method: string, input?: unknown): Promise<T> {
-  const r = await dispatch(services, method, input);
-  if (!r.ok) throw new Error(`${method}: ${r.error.code}: ${r.error.message}`);
-  return r.result as T;
-}
 
 /** The message the contract gives for a field, so the test never hard-codes zod's wording. */
 function schemaMessage(input: Record<string, unknown>, field: string): string {
@@ -72,17 +52,17 @@ async function finishedPipelineJob(kind: string): Promise<Job> {
 const now = Date.now();
 const start = new Date(now - 3 * DAY).toISOString().slice(0, 10);
 
-beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'taxi-e2e-features-'));
-  initWorkspace(dir);
-  services = await openServices({ workspace: dir, mode: 'server' });
-  // Trips up to a minute ago, so online values are inside their TTL when read now.
-  const gen = await ok<Job>('data.generate', { rows: 20_000, seed: 11, start, end: new Date(now - 60_000).toISOString() });
-  expect((await services.jobs.wait(gen.id)).status).toBe('succeeded');
-  server = await startHttpServer({ services, host: '127.0.0.1', port: 0 });
-  browser = await launchChromium();
-  session = await openConsolePage(browser);
-  page = session.page;
+useConsoleServer({
+  prefix: 'taxi-e2e-features-',
+  seed: async () => {
+    // Trips up to a minute ago, so online values are inside their TTL when read now.
+    const gen = await ok<Job>('data.generate', { rows: 20_000, seed: 11, start, end: new Date(now - 60_000).toISOString() });
+    expect((await services.jobs.wait(gen.id)).status).toBe('succeeded');
+  },
+  timeout: 180_000,
+});
+
+beforeAll(() => {
   page.on('websocket', (ws) => {
     ws.on('framereceived', ({ payload }) => {
       try {
@@ -95,14 +75,6 @@ beforeAll(async () => {
       }
     });
   });
-}, 180_000);
-
-afterAll(async () => {
-  await session?.context.close();
-  await browser?.close();
-  await server?.close();
-  await services?.close();
-  if (dir) fs.rmSync(dir, { recursive: true, force: true });
 });
 
 describe('features tab', () => {

@@ -10,51 +10,19 @@
  * TAXI_E2E_DEMO_WS=<dir> reuses a demo workspace (copied, never changed) instead of running the demo.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { dispatch } from '../../src-main/api/dispatch.js';
-import { startHttpServer, type HttpServer } from '../../src-main/api/http.js';
+import { describe, expect, it } from 'vitest';
 import { runDemo } from '../../src-main/cli/demo.js';
-import { openServices, type Services } from '../../src-main/platform/services.js';
 import { initWorkspace } from '../../src-main/platform/workspace.js';
-import { launchChromium, openConsolePage, SCREENSHOT_DIR, type ConsolePage } from './browser.js';
+import { SCREENSHOT_DIR } from './browser.js';
+import { DRIFT_ALERT_RULES_YAML, ok, page, server, services, session, tid, useConsoleServer } from './console-server.js';
 
 const TABS = ['overview', 'features', 'models', 'streams', 'monitoring', 'jobs', 'settings', 'logs'] as const;
 const MODEL = 'chicago_taxi_fare';
 const DOCS_DIR = path.resolve(import.meta.dirname, '../../docs/screenshots');
 const DAY = 86_400_000;
 
-/** A rule any drifted feature fires: the demo's drift report has drifted features, so an alert fires. */
-const RULES_YAML = `
-monitoring:
-  alerts:
-    rules:
-      - name: feature_drift
-        metric: drift.columns_drifted
-        comparison: '>='
-        threshold: 1
-        window: 1d
-        severity: critical
-        description: At least one feature drifted in the latest drift report
-`;
-
-let dir: string;
-let services: Services;
-let server: HttpServer;
-let browser: Browser;
-let session: ConsolePage;
-let page: Page;
 const timings: Record<string, number> = {};
-
-const tid = (id: string): string => `[data-testid="${id}"]`;
-
-async function ok<T>(method: string, input?: unknown): Promise<T> {
-  const r = await dispatch(services, method, input);
-  if (!r.ok) throw new Error(`${method}: ${r.error.code}: ${r.error.message}`);
-  return r.result as T;
-}
 
 async function shoot(name: string): Promise<void> {
   fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
@@ -73,32 +41,26 @@ async function noErrors(where: string): Promise<void> {
   expect(shown, where).toEqual([]);
 }
 
-beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'taxi-e2e-flows-'));
-  const reuse = process.env.TAXI_E2E_DEMO_WS;
-  if (reuse) {
-    fs.cpSync(reuse, dir, { recursive: true });
-  } else {
-    initWorkspace(dir);
-    fs.appendFileSync(path.join(dir, 'config.yaml'), RULES_YAML);
-    await runDemo({ workspace: dir, rows: 20_000, seed: 42, print: () => undefined });
-  }
-  if (!fs.readFileSync(path.join(dir, 'config.yaml'), 'utf8').includes('feature_drift')) fs.appendFileSync(path.join(dir, 'config.yaml'), RULES_YAML);
-  services = await openServices({ workspace: dir, mode: 'server' });
-  server = await startHttpServer({ services, host: '127.0.0.1', port: 0 });
-  browser = await launchChromium();
-  session = await openConsolePage(browser, { colorScheme: 'light' });
-  page = session.page;
-}, 900_000);
-
-afterAll(async () => {
-  const rows = Object.entries(timings).map(([k, v]) => `  ${k.padEnd(34)} ${v.toFixed(0).padStart(6)} ms`);
-  if (rows.length) process.stdout.write(`\nconsole timings (measured, not asserted):\n${rows.join('\n')}\n`);
-  await session?.context.close();
-  await browser?.close();
-  await server?.close();
-  await services?.close();
-  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+useConsoleServer({
+  prefix: 'taxi-e2e-flows-',
+  // The demo's drift report has drifted features, so DRIFT_ALERT_RULES_YAML fires an alert.
+  prepare: async (dir) => {
+    const reuse = process.env.TAXI_E2E_DEMO_WS;
+    if (reuse) {
+      fs.cpSync(reuse, dir, { recursive: true });
+    } else {
+      initWorkspace(dir);
+      fs.appendFileSync(path.join(dir, 'config.yaml'), DRIFT_ALERT_RULES_YAML);
+      await runDemo({ workspace: dir, rows: 20_000, seed: 42, print: () => undefined });
+    }
+    if (!fs.readFileSync(path.join(dir, 'config.yaml'), 'utf8').includes('feature_drift')) fs.appendFileSync(path.join(dir, 'config.yaml'), DRIFT_ALERT_RULES_YAML);
+  },
+  colorScheme: 'light',
+  teardown: () => {
+    const rows = Object.entries(timings).map(([k, v]) => `  ${k.padEnd(34)} ${v.toFixed(0).padStart(6)} ms`);
+    if (rows.length) process.stdout.write(`\nconsole timings (measured, not asserted):\n${rows.join('\n')}\n`);
+  },
+  timeout: 900_000,
 });
 
 describe('operator session on the demo workspace', () => {

@@ -4,45 +4,21 @@
  * step list filling in live (the shortened run: import and transform; the full run is the integration
  * test's). One page, tests in order, like an operator's session.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import type { Job } from '../../src-main/api/contract.js';
-import { startHttpServer, type HttpServer } from '../../src-main/api/http.js';
-import { openServices, type Services } from '../../src-main/platform/services.js';
-import { initWorkspace } from '../../src-main/platform/workspace.js';
-import { launchChromium, openConsolePage, screenshot, type ConsolePage } from './browser.js';
+import { screenshot } from './browser.js';
+import { page, server, services, session, tid, useConsoleServer } from './console-server.js';
 
-let dir: string;
-let services: Services;
-let server: HttpServer;
-let browser: Browser;
-let session: ConsolePage;
-let page: Page;
 let slow: Job;
 let doomed: Job;
 
-const tid = (id: string): string => `[data-testid="${id}"]`;
-
-beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'taxi-e2e-jobs-'));
-  initWorkspace(dir);
-  services = await openServices({ workspace: dir, mode: 'server', maxConcurrentJobs: 3 });
-  server = await startHttpServer({ services, host: '127.0.0.1', port: 0 });
-  browser = await launchChromium();
-  session = await openConsolePage(browser);
-  page = session.page;
-}, 120_000);
-
-afterAll(async () => {
-  for (const j of services?.jobs.list({ limit: 100 }) ?? []) services.jobs.cancel(j.id);
-  await session?.context.close();
-  await browser?.close();
-  await server?.close();
-  await services?.close();
-  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+useConsoleServer({
+  prefix: 'taxi-e2e-jobs-',
+  maxConcurrentJobs: 3,
+  teardown: () => {
+    for (const j of services?.jobs.list({ limit: 100 }) ?? []) services.jobs.cancel(j.id);
+  },
+  timeout: 120_000,
 });
 
 describe('jobs tab', () => {

@@ -4,22 +4,14 @@
  * with two versions, champion and challenger), so nothing depends on the demo. Tests run in order and
  * share one page, like an operator's session.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import type { Job } from '../../src-main/api/contract.js';
-import { dispatch } from '../../src-main/api/dispatch.js';
+import { describe, expect, it } from 'vitest';
 import { TrainInputSchema } from '../../src-main/api/methods/models.js';
-import { startHttpServer, type HttpServer } from '../../src-main/api/http.js';
 import { tripStoreRelation } from '../../src-main/engines/data/store.js';
 import { getRegistry } from '../../src-main/engines/registry/index.js';
 import type { Metric } from '../../src-main/engines/registry/types.js';
 import { openEngineDb, queryOne } from '../../src-main/platform/duckdb.js';
-import { openServices, type Services } from '../../src-main/platform/services.js';
-import { initWorkspace } from '../../src-main/platform/workspace.js';
-import { launchChromium, openConsolePage, screenshot, type ConsolePage } from './browser.js';
+import { screenshot } from './browser.js';
+import { fails, ok, page, runJob, server, services, session, tid, useConsoleServer } from './console-server.js';
 
 /** The config's default registered model, so a model trained from the form becomes its next version. */
 const MODEL = 'chicago_taxi_fare';
@@ -42,12 +34,6 @@ const SEED: SeedRun[] = [
   { name: 'mlp-wide', algorithm: 'mlp', learning_rate: 0.003, rmse: 3.55, mae: 2.05, r2: 0.83, epochs: 16 },
 ];
 
-let dir: string;
-let services: Services;
-let server: HttpServer;
-let browser: Browser;
-let session: ConsolePage;
-let page: Page;
 const runIds = new Map<string, string>();
 let experimentId: string;
 let sweepId: string;
@@ -55,20 +41,6 @@ let sweepId: string;
 let trained: { version: string; run_id: string; registered_model: string; rows: { train: number; eval: number }; metrics: { rmse: number } };
 /** A learning-rate sweep: more runs than one page holds. */
 const SWEEP_RUNS = 31;
-
-const tid = (id: string): string => `[data-testid="${id}"]`;
-
-async function ok<T>(method: string, input?: unknown): Promise<T> {
-  const r = await dispatch(services, method, input);
-  if (!r.ok) throw new Error(`${method}: ${r.error.code}: ${r.error.message}`);
-  return r.result as T;
-}
-
-async function fails(method: string, input?: unknown): Promise<{ code: string; message: string; details?: Record<string, unknown> }> {
-  const r = await dispatch(services, method, input);
-  if (r.ok) throw new Error(`${method} was expected to fail`);
-  return r.error;
-}
 
 async function seedRegistry(): Promise<void> {
   const r = await getRegistry(services);
@@ -112,13 +84,6 @@ async function seedRegistry(): Promise<void> {
   await r.transitionModelVersionStage({ name: MODEL, version: '1', stage: 'Production', archive_existing_versions: false });
 }
 
-async function runJob(method: string, input: unknown): Promise<Job> {
-  const job = await ok<Job>(method, input);
-  const done = await services.jobs.wait(job.id);
-  if (done.status !== 'succeeded') throw new Error(`${method}: ${done.status} ${JSON.stringify(done.error)}`);
-  return done;
-}
-
 /** Trips of the last days, their features offline and online: what training and prediction read. */
 async function seedFeatures(): Promise<void> {
   const now = Date.now();
@@ -159,24 +124,13 @@ async function tablePage(): Promise<{ total: number; rendered: string[] }> {
 }
 const pageOf = (ids: string[]) => (p: { total: number; rendered: string[] }) => p.total === ids.length && p.rendered.length > 0 && p.rendered.every((id, i) => id === ids[i]);
 
-beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'taxi-e2e-models-'));
-  initWorkspace(dir);
-  services = await openServices({ workspace: dir, mode: 'server' });
-  await seedRegistry();
-  await seedFeatures();
-  server = await startHttpServer({ services, host: '127.0.0.1', port: 0 });
-  browser = await launchChromium();
-  session = await openConsolePage(browser);
-  page = session.page;
-}, 240_000);
-
-afterAll(async () => {
-  await session?.context.close();
-  await browser?.close();
-  await server?.close();
-  await services?.close();
-  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+useConsoleServer({
+  prefix: 'taxi-e2e-models-',
+  seed: async () => {
+    await seedRegistry();
+    await seedFeatures();
+  },
+  timeout: 240_000,
 });
 
 describe('models tab', () => {

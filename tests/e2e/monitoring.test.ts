@@ -6,56 +6,13 @@
  * the per-feature table and a distribution chart, opens the HTML report, evaluates the rules and
  * acknowledges the alert, and checks the system charts.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import type { Job } from '../../src-main/api/contract.js';
-import { dispatch } from '../../src-main/api/dispatch.js';
-import { startHttpServer, type HttpServer } from '../../src-main/api/http.js';
-import { openServices, type Services } from '../../src-main/platform/services.js';
-import { initWorkspace } from '../../src-main/platform/workspace.js';
-import { launchChromium, openConsolePage, screenshot, type ConsolePage } from './browser.js';
+import { describe, expect, it } from 'vitest';
+import { screenshot } from './browser.js';
+import { DRIFT_ALERT_RULES_YAML, ok, page, runJob, server, session, tid, useConsoleServer } from './console-server.js';
 
 const DAY = 86_400_000;
 
-let dir: string;
-let services: Services;
-let server: HttpServer;
-let browser: Browser;
-let session: ConsolePage;
-let page: Page;
 let reportId: string;
-
-const tid = (id: string): string => `[data-testid="${id}"]`;
-
-async function ok<T>(method: string, input?: unknown): Promise<T> {
-  const r = await dispatch(services, method, input);
-  if (!r.ok) throw new Error(`${method}: ${r.error.code}: ${r.error.message}`);
-  return r.result as T;
-}
-
-async function runJob(method: string, input: unknown): Promise<Job> {
-  const job = await ok<Job>(method, input);
-  const done = await services.jobs.wait(job.id);
-  if (done.status !== 'succeeded') throw new Error(`${method}: ${done.status} ${JSON.stringify(done.error)}`);
-  return done;
-}
-
-/** A rule any drifted feature fires, so the test does not depend on how many of them the drift moves. */
-const RULES_YAML = `
-monitoring:
-  alerts:
-    rules:
-      - name: feature_drift
-        metric: drift.columns_drifted
-        comparison: '>='
-        threshold: 1
-        window: 1d
-        severity: critical
-        description: At least one feature drifted in the latest drift report
-`;
 
 async function seed(): Promise<void> {
   const now = Date.now();
@@ -67,25 +24,7 @@ async function seed(): Promise<void> {
   await runJob('data.generate', { rows: 3_000, seed: 11, start: cut, end: new Date(now - 60_000).toISOString(), drift: 'longer_trips' });
 }
 
-beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'taxi-e2e-monitoring-'));
-  initWorkspace(dir);
-  fs.appendFileSync(path.join(dir, 'config.yaml'), RULES_YAML);
-  services = await openServices({ workspace: dir, mode: 'server' });
-  await seed();
-  server = await startHttpServer({ services, host: '127.0.0.1', port: 0 });
-  browser = await launchChromium();
-  session = await openConsolePage(browser);
-  page = session.page;
-}, 300_000);
-
-afterAll(async () => {
-  await session?.context.close();
-  await browser?.close();
-  await server?.close();
-  await services?.close();
-  if (dir) fs.rmSync(dir, { recursive: true, force: true });
-});
+useConsoleServer({ prefix: 'taxi-e2e-monitoring-', configYaml: DRIFT_ALERT_RULES_YAML, seed, timeout: 300_000 });
 
 describe('monitoring tab', () => {
   it('starts on data drift with an empty reports list that says what to do', async () => {

@@ -5,60 +5,16 @@
  * online, a linear champion, a drifted last day, a drift report and a rule that fires on it.
  * Load-to-interactive and tab-switch times are measured and printed, not asserted.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import type { Job } from '../../src-main/api/contract.js';
-import { dispatch } from '../../src-main/api/dispatch.js';
-import { startHttpServer, type HttpServer } from '../../src-main/api/http.js';
-import { openServices, type Services } from '../../src-main/platform/services.js';
-import { initWorkspace } from '../../src-main/platform/workspace.js';
-import { launchChromium, openConsolePage, screenshot, type ConsolePage } from './browser.js';
+import { describe, expect, it } from 'vitest';
+import { screenshot } from './browser.js';
+import { DRIFT_ALERT_RULES_YAML, ok, page, runJob, server, session, tid, useConsoleServer } from './console-server.js';
 
 const DAY = 86_400_000;
 
-let dir: string;
-let services: Services;
-let server: HttpServer;
-let browser: Browser;
-let session: ConsolePage;
-let page: Page;
+useConsoleServer({ prefix: 'taxi-e2e-overview-', configYaml: DRIFT_ALERT_RULES_YAML, seed, timeout: 300_000 });
 
-const tid = (id: string): string => `[data-testid="${id}"]`;
-
-async function ok<T>(method: string, input?: unknown): Promise<T> {
-  const r = await dispatch(services, method, input);
-  if (!r.ok) throw new Error(`${method}: ${r.error.code}: ${r.error.message}`);
-  return r.result as T;
-}
-
-async function runJob(method: string, input: unknown): Promise<Job> {
-  const job = await ok<Job>(method, input);
-  const done = await services.jobs.wait(job.id);
-  if (done.status !== 'succeeded') throw new Error(`${method}: ${done.status} ${JSON.stringify(done.error)}`);
-  return done;
-}
-
-const RULES_YAML = `
-monitoring:
-  alerts:
-    rules:
-      - name: feature_drift
-        metric: drift.columns_drifted
-        comparison: '>='
-        threshold: 1
-        window: 1d
-        severity: critical
-        description: At least one feature drifted in the latest drift report
-`;
-
-beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'taxi-e2e-overview-'));
-  initWorkspace(dir);
-  fs.appendFileSync(path.join(dir, 'config.yaml'), RULES_YAML);
-  services = await openServices({ workspace: dir, mode: 'server' });
+/** Trips with a drifted last day, features offline and online, a linear champion, a drift report and its alert. */
+async function seed(): Promise<void> {
   const now = Date.now();
   const cut = new Date(now - DAY).toISOString();
   await runJob('data.generate', { rows: 10_000, seed: 5, start: new Date(now - 4 * DAY).toISOString().slice(0, 10), end: cut });
@@ -68,19 +24,7 @@ beforeAll(async () => {
   await runJob('models.train', { algorithm: 'linear', end: cut, alias: 'champion', run_name: 'overview-e2e' });
   await runJob('monitoring.drift', { reference: { model: 'chicago_taxi_fare', version: '1' }, current: { start: cut } });
   await runJob('monitoring.alerts.evaluate', {});
-  server = await startHttpServer({ services, host: '127.0.0.1', port: 0 });
-  browser = await launchChromium();
-  session = await openConsolePage(browser);
-  page = session.page;
-}, 300_000);
-
-afterAll(async () => {
-  await session?.context.close();
-  await browser?.close();
-  await server?.close();
-  await services?.close();
-  if (dir) fs.rmSync(dir, { recursive: true, force: true });
-});
+}
 
 /** Every headline card has its answer (its status is no longer the loading mark). */
 async function headlinesLoaded(): Promise<void> {

@@ -6,29 +6,17 @@
  */
 import fs from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { startHttpServer, type HttpServer } from '../../src-main/api/http.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { getOnlineStore } from '../../src-main/engines/features/runtime.js';
 import { getBus } from '../../src-main/engines/streams/index.js';
-import { openServices, type Services } from '../../src-main/platform/services.js';
-import { initWorkspace } from '../../src-main/platform/workspace.js';
 import { ensureService } from '../helpers/services.js';
-import { launchChromium, openConsolePage, screenshot, type ConsolePage } from './browser.js';
+import { screenshot } from './browser.js';
+import { page, server, services, session, tid, useConsoleServer } from './console-server.js';
 
 const [redis, kafka, mlflow] = await Promise.all([ensureService('redis'), ensureService('kafka'), ensureService('mlflow')]);
 
-let dir: string;
-let services: Services;
-let server: HttpServer;
-let browser: Browser;
-let session: ConsolePage;
-let page: Page;
 let closed: number;
-
-const tid = (id: string): string => `[data-testid="${id}"]`;
 
 async function closedPort(): Promise<number> {
   const srv = net.createServer();
@@ -38,23 +26,10 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'taxi-e2e-settings-'));
-  initWorkspace(dir);
-  services = await openServices({ workspace: dir, mode: 'server' });
-  server = await startHttpServer({ services, host: '127.0.0.1', port: 0 });
-  closed = await closedPort();
-  browser = await launchChromium();
-  session = await openConsolePage(browser);
-  page = session.page;
-}, 180_000);
+useConsoleServer({ prefix: 'taxi-e2e-settings-', timeout: 180_000 });
 
-afterAll(async () => {
-  await session?.context.close();
-  await browser?.close();
-  await server?.close();
-  await services?.close();
-  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+beforeAll(async () => {
+  closed = await closedPort();
 });
 
 describe.skipIf(!redis || !kafka || !mlflow)('settings tab', () => {

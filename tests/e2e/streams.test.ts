@@ -8,36 +8,17 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import type { MethodName, Output } from '../../src-main/api/contract.js';
+import { describe, expect, it } from 'vitest';
 import { dispatch } from '../../src-main/api/dispatch.js';
-import { startHttpServer, type HttpServer } from '../../src-main/api/http.js';
 import { getBus } from '../../src-main/engines/streams/index.js';
-import { openServices, type Services } from '../../src-main/platform/services.js';
-import { initWorkspace } from '../../src-main/platform/workspace.js';
-import { launchChromium, openConsolePage, screenshot, type ConsolePage } from './browser.js';
+import { openConsolePage, screenshot } from './browser.js';
+import { browser, ok, page, server, services, session, tid, useConsoleServer } from './console-server.js';
 
 const RAW = 'taxi-raw-data';
 const PLATFORM = ['taxi-raw-data', 'taxi-features', 'taxi-predictions', 'taxi-model-metrics', 'taxi-alerts'];
 const GROUP = 'e2e-readers';
 const SCROLL_TOPIC = 'e2e-scroll';
 const SCROLL_MESSAGES = 100_000;
-
-let dir: string;
-let services: Services;
-let server: HttpServer;
-let browser: Browser;
-let session: ConsolePage;
-let page: Page;
-
-const tid = (id: string): string => `[data-testid="${id}"]`;
-
-async function ok<M extends MethodName>(method: M, input?: unknown): Promise<Output<M>> {
-  const r = await dispatch(services, method, input);
-  if (!r.ok) throw new Error(`${method}: ${r.error.code}: ${r.error.message}`);
-  return r.result as Output<M>;
-}
 
 const trip = (id: string, over: Record<string, unknown> = {}) => ({
   trip_id: id,
@@ -65,10 +46,9 @@ const trip = (id: string, over: Record<string, unknown> = {}) => ({
 
 const intText = (n: number): string => n.toLocaleString('en-US');
 
-beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'taxi-e2e-streams-'));
-  initWorkspace(dir);
-  services = await openServices({ workspace: dir, mode: 'server' });
+useConsoleServer({ prefix: 'taxi-e2e-streams-', seed, timeout: 180_000 });
+
+async function seed(): Promise<void> {
   // 60 trips on the raw topic, keyed by taxi so they spread over the partitions.
   await ok('streams.produce', { topic: RAW, messages: Array.from({ length: 60 }, (_, i) => ({ key: `taxi-s${i % 7}`, value: trip(`seed-${i}`) })) });
   // A group that read part of the raw topic and stopped: committed offsets behind the end, so it lags.
@@ -87,19 +67,7 @@ beforeAll(async () => {
   });
   await sub.done.catch(() => undefined);
   await sub.stop().catch(() => undefined);
-  server = await startHttpServer({ services, host: '127.0.0.1', port: 0 });
-  browser = await launchChromium();
-  session = await openConsolePage(browser);
-  page = session.page;
-}, 180_000);
-
-afterAll(async () => {
-  await session?.context.close();
-  await browser?.close();
-  await server?.close();
-  await services?.close();
-  if (dir) fs.rmSync(dir, { recursive: true, force: true });
-});
+}
 
 describe('streams tab', () => {
   it('lists the platform topics with their message counts, and the raw topic with partition offsets', async () => {

@@ -1,4 +1,5 @@
 import { create } from 'zustand';
+import { goToHash, hashSegments } from '../lib/hashPath';
 
 export const tabs = [
   { id: 'overview', label: 'Overview' },
@@ -18,7 +19,7 @@ const isTabId = (s: string): s is TabId => tabs.some((t) => t.id === s);
 
 /** The hash is the source of truth so deep links (#/jobs) and the back button work in a browser. */
 export const tabFromHash = (hash: string): TabId => {
-  const id = hash.replace(/^#\/?/, '').split(/[/?]/)[0] ?? '';
+  const id = hashSegments(hash)[0]!;
   return isTabId(id) ? id : 'overview';
 };
 
@@ -71,8 +72,7 @@ export const bumpGeneration = (): void => useUiStore.setState((s) => ({ generati
 export const useResolvedTheme = (): 'light' | 'dark' => useUiStore(resolvedTheme);
 
 export function goToTab(tab: TabId): void {
-  const hash = `#/${tab}`;
-  if (location.hash !== hash) location.hash = hash;
+  goToHash(`#/${tab}`);
   useUiStore.setState({ tab });
 }
 

@@ -3,6 +3,7 @@
  * link to a view (or one feature's histogram) can be shared and the back button walks the selection.
  */
 import { useEffect, useState } from 'react';
+import { decodeSegment, goToHash, hashSegments, useHashPath } from '../../lib/hashPath';
 
 export interface FeaturePath {
   view: string | null;
@@ -10,35 +11,20 @@ export interface FeaturePath {
 }
 
 export function featurePathOf(hash: string): FeaturePath {
-  const parts = hash.replace(/^#\/?/, '').split('?')[0]!.split('/');
+  const parts = hashSegments(hash);
   if (parts[0] !== 'features') return { view: null, feature: null };
-  const decode = (s: string | undefined): string | null => {
-    if (!s) return null;
-    try {
-      return decodeURIComponent(s);
-    } catch {
-      return s;
-    }
-  };
-  return { view: decode(parts[1]), feature: decode(parts[2]) };
+  return { view: decodeSegment(parts[1]), feature: decodeSegment(parts[2]) };
 }
 
 export const featureHref = (view: string, feature?: string): string =>
   `#/features/${encodeURIComponent(view)}${feature ? `/${encodeURIComponent(feature)}` : ''}`;
 
 export function selectFeaturePath(view: string, feature?: string): void {
-  const hash = featureHref(view, feature);
-  if (location.hash !== hash) location.hash = hash;
+  goToHash(featureHref(view, feature));
 }
 
 export function useFeaturePath(): FeaturePath {
-  const [path, setPath] = useState(() => featurePathOf(location.hash));
-  useEffect(() => {
-    const onHash = (): void => setPath(featurePathOf(location.hash));
-    window.addEventListener('hashchange', onHash);
-    return () => window.removeEventListener('hashchange', onHash);
-  }, []);
-  return path;
+  return useHashPath(featurePathOf);
 }
 
 /** Re-renders every `ms` so ages ("3m ago") and countdowns stay true without refetching. */

@@ -10,7 +10,7 @@
  *   #/models/metrics[/<model>]         per-version evaluation metrics
  *   #/models/train  #/models/predict
  */
-import { useEffect, useState } from 'react';
+import { goToHash, sectionPathOf, useHashPath } from '../../lib/hashPath';
 
 export const sections = [
   { id: 'overview', label: 'Overview' },
@@ -35,38 +35,17 @@ export interface ModelsPath {
 
 const isSection = (s: string): s is SectionId => s === 'run' || sections.some((x) => x.id === s);
 
-const decode = (s: string | undefined): string | null => {
-  if (!s) return null;
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return s;
-  }
-};
-
-export function modelsPathOf(hash: string): ModelsPath {
-  const parts = hash.replace(/^#\/?/, '').split('?')[0]!.split('/');
-  if (parts[0] !== 'models') return { section: 'overview', object: null, sub: null };
-  const section = parts[1] && isSection(parts[1]) ? parts[1] : 'overview';
-  return { section, object: decode(parts[2]), sub: decode(parts[3]) };
-}
+export const modelsPathOf = (hash: string): ModelsPath => sectionPathOf(hash, 'models', isSection, 'overview');
 
 export const modelsHref = (section: SectionId, object?: string | null, sub?: string | null): string =>
   `#/models/${section}${object ? `/${section === 'compare' ? object.split(',').map(encodeURIComponent).join(',') : encodeURIComponent(object)}` : ''}${object && sub ? `/${encodeURIComponent(sub)}` : ''}`;
 
 export function goToModels(section: SectionId, object?: string | null, sub?: string | null): void {
-  const hash = modelsHref(section, object, sub);
-  if (location.hash !== hash) location.hash = hash;
+  goToHash(modelsHref(section, object, sub));
 }
 
 export const compareIds = (object: string | null): string[] => (object ? object.split(',').filter(Boolean) : []);
 
 export function useModelsPath(): ModelsPath {
-  const [path, setPath] = useState(() => modelsPathOf(location.hash));
-  useEffect(() => {
-    const onHash = (): void => setPath(modelsPathOf(location.hash));
-    window.addEventListener('hashchange', onHash);
-    return () => window.removeEventListener('hashchange', onHash);
-  }, []);
-  return path;
+  return useHashPath(modelsPathOf);
 }

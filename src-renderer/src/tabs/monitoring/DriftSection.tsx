@@ -9,6 +9,7 @@ import { Card } from '../../components/Card';
 import { Chart } from '../../components/Chart';
 import { DataTable, type Column } from '../../components/DataTable';
 import { ErrorNotice } from '../../components/ErrorNotice';
+import { Field } from '../../components/Field';
 import { JobProgress } from '../../components/JobProgress';
 import { StatusBadge } from '../../components/StatusBadge';
 import { LoadingRow } from '../../components/Spinner';
@@ -25,15 +26,54 @@ type Versions = { model: string; versions: { version: string; aliases: string[];
 
 const pct = (v: number): string => `${(v * 100).toFixed(0)}%`;
 
+/** What one side of the comparison is: a radio chip per kind, as [kind, label, test id]. */
+function KindChips<K extends string>({ name, value, onChange, kinds }: { name: string; value: K; onChange: (kind: K) => void; kinds: [K, string, string][] }) {
+  return (
+    <div className="chips">
+      {kinds.map(([kind, label, testId]) => (
+        <label key={kind}>
+          <input type="radio" name={name} checked={value === kind} onChange={() => onChange(kind)} data-testid={testId} />
+          {` ${label}`}
+        </label>
+      ))}
+    </div>
+  );
+}
+
+/** A time range, From and To, as local date-times; their test ids are `<testId>-start` and `<testId>-end`. */
+function RangeFields({ start, end, onStart, onEnd, testId }: { start: string; end: string; onStart: (v: string) => void; onEnd: (v: string) => void; testId: string }) {
+  return (
+    <div className="form-grid">
+      <Field label="From">
+        <input type="datetime-local" value={start} onChange={(e) => onStart(e.target.value)} data-testid={`${testId}-start`} />
+      </Field>
+      <Field label="To">
+        <input type="datetime-local" value={end} onChange={(e) => onEnd(e.target.value)} data-testid={`${testId}-end`} />
+      </Field>
+    </div>
+  );
+}
+
+type RefKind = 'model' | 'range';
+type CurKind = 'range' | 'stream';
+const REF_KINDS: [RefKind, string, string][] = [
+  ['model', 'Model version', 'drift-ref-model'],
+  ['range', 'Time range', 'drift-ref-range'],
+];
+const CUR_KINDS: [CurKind, string, string][] = [
+  ['range', 'Time range', 'drift-cur-range'],
+  ['stream', 'Stream window', 'drift-cur-stream'],
+];
+
 function RunDriftForm({ onReport }: { onReport: (id: string) => void }) {
   const summary = useSystemStore((s) => s.summary.data);
   const models = useCall<Versions>();
-  const [refKind, setRefKind] = useState<'model' | 'range'>('model');
+  const [refKind, setRefKind] = useState<RefKind>('model');
   const [version, setVersion] = useState('');
   const [set, setSet] = useState<'train' | 'eval'>('train');
   const [refStart, setRefStart] = useState('');
   const [refEnd, setRefEnd] = useState('');
-  const [curKind, setCurKind] = useState<'range' | 'stream'>('range');
+  const [curKind, setCurKind] = useState<CurKind>('range');
   const [curStart, setCurStart] = useState('');
   const [curEnd, setCurEnd] = useState('');
   const [minutes, setMinutes] = useState('60');
@@ -86,18 +126,10 @@ function RunDriftForm({ onReport }: { onReport: (id: string) => void }) {
         <div className="mon-form-row">
           <fieldset className="mon-fieldset">
             <legend>Reference</legend>
-            <div className="chips">
-              <label>
-                <input type="radio" name="ref-kind" checked={refKind === 'model'} onChange={() => setRefKind('model')} data-testid="drift-ref-model" /> Model version
-              </label>
-              <label>
-                <input type="radio" name="ref-kind" checked={refKind === 'range'} onChange={() => setRefKind('range')} data-testid="drift-ref-range" /> Time range
-              </label>
-            </div>
+            <KindChips name="ref-kind" value={refKind} onChange={setRefKind} kinds={REF_KINDS} />
             {refKind === 'model' ? (
               <div className="form-grid">
-                <label className="field">
-                  <span>Version of {models.data?.model ?? 'the model'}</span>
+                <Field label={`Version of ${models.data?.model ?? 'the model'}`}>
                   <select value={version} onChange={(e) => setVersion(e.target.value)} data-testid="drift-version">
                     {versions.length === 0 ? <option value="">no versions — train one in Models › Train</option> : null}
                     {versions.map((v) => (
@@ -107,55 +139,28 @@ function RunDriftForm({ onReport }: { onReport: (id: string) => void }) {
                       </option>
                     ))}
                   </select>
-                </label>
-                <label className="field">
-                  <span>Set</span>
+                </Field>
+                <Field label="Set">
                   <select value={set} onChange={(e) => setSet(e.target.value as 'train' | 'eval')} data-testid="drift-set">
                     <option value="train">training set</option>
                     <option value="eval">evaluation set</option>
                   </select>
-                </label>
+                </Field>
               </div>
             ) : (
-              <div className="form-grid">
-                <label className="field">
-                  <span>From</span>
-                  <input type="datetime-local" value={refStart} onChange={(e) => setRefStart(e.target.value)} data-testid="drift-ref-start" />
-                </label>
-                <label className="field">
-                  <span>To</span>
-                  <input type="datetime-local" value={refEnd} onChange={(e) => setRefEnd(e.target.value)} data-testid="drift-ref-end" />
-                </label>
-              </div>
+              <RangeFields start={refStart} end={refEnd} onStart={setRefStart} onEnd={setRefEnd} testId="drift-ref" />
             )}
           </fieldset>
           <fieldset className="mon-fieldset">
             <legend>Current</legend>
-            <div className="chips">
-              <label>
-                <input type="radio" name="cur-kind" checked={curKind === 'range'} onChange={() => setCurKind('range')} data-testid="drift-cur-range" /> Time range
-              </label>
-              <label>
-                <input type="radio" name="cur-kind" checked={curKind === 'stream'} onChange={() => setCurKind('stream')} data-testid="drift-cur-stream" /> Stream window
-              </label>
-            </div>
+            <KindChips name="cur-kind" value={curKind} onChange={setCurKind} kinds={CUR_KINDS} />
             {curKind === 'range' ? (
-              <div className="form-grid">
-                <label className="field">
-                  <span>From</span>
-                  <input type="datetime-local" value={curStart} onChange={(e) => setCurStart(e.target.value)} data-testid="drift-cur-start" />
-                </label>
-                <label className="field">
-                  <span>To</span>
-                  <input type="datetime-local" value={curEnd} onChange={(e) => setCurEnd(e.target.value)} data-testid="drift-cur-end" />
-                </label>
-              </div>
+              <RangeFields start={curStart} end={curEnd} onStart={setCurStart} onEnd={setCurEnd} testId="drift-cur" />
             ) : (
               <div className="form-grid">
-                <label className="field">
-                  <span>Last minutes of the features topic</span>
+                <Field label="Last minutes of the features topic">
                   <input type="text" inputMode="numeric" value={minutes} onChange={(e) => setMinutes(e.target.value)} data-testid="drift-minutes" />
-                </label>
+                </Field>
               </div>
             )}
           </fieldset>

@@ -1,22 +1,13 @@
 import { useEffect, useMemo, useState, type ReactNode } from 'react';
 import type { ApiError } from '../../api/client';
 import { Card } from '../../components/Card';
+import { Field } from '../../components/Field';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { useSettingsStore, type ProfileView } from '../../stores/settings';
 import { blankDraft, checkDraft, defaultSecretName, draftOf, secretsOf, type Draft, type FieldErrors, type SecretSlot } from './profileForm';
 import { TestResults } from './TestResults';
 
 type SetDraft = (patch: Partial<Draft>) => void;
-
-function Field({ label, error, children, hint }: { label: string; error?: string | undefined; children: ReactNode; hint?: ReactNode }) {
-  return (
-    <label className="field">
-      <span>{label}</span>
-      {children}
-      {error ? <span className="field-error">{error}</span> : hint ? <span className="field-hint muted">{hint}</span> : null}
-    </label>
-  );
-}
 
 function SecretField({ slot, label, draft, setDraft, saved, writable }: { slot: SecretSlot; label: string; draft: Draft; setDraft: SetDraft; saved: ProfileView | undefined; writable: boolean }) {
   const s = draft.secrets[slot];
@@ -55,119 +46,70 @@ function SecretField({ slot, label, draft, setDraft, saved, writable }: { slot: 
   );
 }
 
-function OnlineSection({ draft, setDraft, errors, children }: { draft: Draft; setDraft: SetDraft; errors: FieldErrors; children: ReactNode }) {
-  return (
-    <fieldset className="profile-section">
-      <legend>Online store</legend>
-      <div className="form-grid">
-        <Field label="Type">
-          <select value={draft.onlineType} onChange={(e) => setDraft({ onlineType: e.target.value as Draft['onlineType'] })} data-testid="online-type">
-            <option value="sqlite">SQLite (embedded)</option>
-            <option value="redis">Redis</option>
-          </select>
-        </Field>
-        {draft.onlineType === 'sqlite' ? (
-          <Field label="File" error={errors.onlinePath}>
-            <input value={draft.onlinePath} onChange={(e) => setDraft({ onlinePath: e.target.value })} />
-          </Field>
-        ) : (
-          <>
-            <Field label="Redis URL" error={errors.redisUrl} hint="redis://host:port[,host:port…][/db]; rediss:// for TLS">
-              <input value={draft.redisUrl} onChange={(e) => setDraft({ redisUrl: e.target.value })} aria-invalid={!!errors.redisUrl} data-testid="redis-url" />
-            </Field>
-            <Field label="Mode">
-              <select value={draft.redisMode} onChange={(e) => setDraft({ redisMode: e.target.value as Draft['redisMode'] })}>
-                <option value="standalone">standalone</option>
-                <option value="cluster">cluster</option>
-                <option value="sentinel">sentinel</option>
-              </select>
-            </Field>
-            <label className="check small align-end">
-              <input type="checkbox" checked={draft.redisTls} onChange={(e) => setDraft({ redisTls: e.target.checked })} /> TLS
-            </label>
-          </>
-        )}
-      </div>
-      {draft.onlineType === 'redis' ? children : null}
-    </fieldset>
-  );
-}
+type BackendKey = 'onlineType' | 'busType' | 'registryType';
+const FILE_OF = { onlineType: 'onlinePath', busType: 'busPath', registryType: 'registryPath' } as const;
 
-function BusSection({ draft, setDraft, errors, children }: { draft: Draft; setDraft: SetDraft; errors: FieldErrors; children: ReactNode }) {
-  return (
-    <fieldset className="profile-section">
-      <legend>Stream bus</legend>
-      <div className="form-grid">
-        <Field label="Type">
-          <select value={draft.busType} onChange={(e) => setDraft({ busType: e.target.value as Draft['busType'] })} data-testid="bus-type">
-            <option value="local">Embedded log</option>
-            <option value="kafka">Kafka</option>
-          </select>
-        </Field>
-        {draft.busType === 'local' ? (
-          <Field label="File" error={errors.busPath}>
-            <input value={draft.busPath} onChange={(e) => setDraft({ busPath: e.target.value })} />
-          </Field>
-        ) : (
-          <>
-            <Field label="Brokers" error={errors.brokers} hint="host:port, comma-separated">
-              <input value={draft.brokers} onChange={(e) => setDraft({ brokers: e.target.value })} aria-invalid={!!errors.brokers} data-testid="kafka-brokers" />
-            </Field>
-            <Field label="Client id">
-              <input value={draft.clientId} onChange={(e) => setDraft({ clientId: e.target.value })} />
-            </Field>
-            <Field label="SASL">
-              <select
-                value={draft.saslMechanism}
-                onChange={(e) => {
-                  const saslMechanism = e.target.value as Draft['saslMechanism'];
-                  setDraft({ saslMechanism, secrets: { ...draft.secrets, kafka: { ...draft.secrets.kafka, enabled: saslMechanism !== '' } } });
-                }}
-              >
-                <option value="">none</option>
-                <option value="plain">PLAIN</option>
-                <option value="scram-sha-256">SCRAM-SHA-256</option>
-                <option value="scram-sha-512">SCRAM-SHA-512</option>
-              </select>
-            </Field>
-            {draft.saslMechanism ? (
-              <Field label="SASL user" error={errors.saslUser}>
-                <input value={draft.saslUser} onChange={(e) => setDraft({ saslUser: e.target.value })} aria-invalid={!!errors.saslUser} />
-              </Field>
-            ) : null}
-            <label className="check small align-end">
-              <input type="checkbox" checked={draft.kafkaTls} onChange={(e) => setDraft({ kafkaTls: e.target.checked })} /> TLS
-            </label>
-          </>
-        )}
-      </div>
-      {draft.busType === 'kafka' && draft.saslMechanism ? children : null}
-    </fieldset>
-  );
-}
+const ONLINE_TYPES: [Draft['onlineType'], string][] = [
+  ['sqlite', 'SQLite (embedded)'],
+  ['redis', 'Redis'],
+];
+const BUS_TYPES: [Draft['busType'], string][] = [
+  ['local', 'Embedded log'],
+  ['kafka', 'Kafka'],
+];
+const REGISTRY_TYPES: [Draft['registryType'], string][] = [
+  ['sqlite', 'SQLite (embedded)'],
+  ['mlflow', 'MLflow tracking server'],
+];
 
-function RegistrySection({ draft, setDraft, errors, children }: { draft: Draft; setDraft: SetDraft; errors: FieldErrors; children: ReactNode }) {
+/**
+ * A profile section: the backend's type, then the embedded backend's file (for the first of `types`) or the
+ * service's own fields (`children`), then the section's secret.
+ */
+function BackendSection<K extends BackendKey>({
+  legend,
+  backend,
+  types,
+  testId,
+  draft,
+  setDraft,
+  errors,
+  secret,
+  children,
+}: {
+  legend: string;
+  backend: K;
+  types: [Draft[K], string][];
+  testId: string;
+  draft: Draft;
+  setDraft: SetDraft;
+  errors: FieldErrors;
+  secret: ReactNode;
+  children: ReactNode;
+}) {
+  const file = FILE_OF[backend];
   return (
     <fieldset className="profile-section">
-      <legend>Model registry</legend>
+      <legend>{legend}</legend>
       <div className="form-grid">
         <Field label="Type">
-          <select value={draft.registryType} onChange={(e) => setDraft({ registryType: e.target.value as Draft['registryType'] })} data-testid="registry-type">
-            <option value="sqlite">SQLite (embedded)</option>
-            <option value="mlflow">MLflow tracking server</option>
+          <select value={draft[backend]} onChange={(e) => setDraft({ [backend]: e.target.value } as Partial<Draft>)} data-testid={testId}>
+            {types.map(([value, label]) => (
+              <option key={value} value={value}>
+                {label}
+              </option>
+            ))}
           </select>
         </Field>
-        {draft.registryType === 'sqlite' ? (
-          <Field label="File" error={errors.registryPath}>
-            <input value={draft.registryPath} onChange={(e) => setDraft({ registryPath: e.target.value })} />
+        {draft[backend] === types[0]![0] ? (
+          <Field label="File" error={errors[file]}>
+            <input value={draft[file]} onChange={(e) => setDraft({ [file]: e.target.value })} />
           </Field>
         ) : (
-          <Field label="Tracking URI" error={errors.mlflowUri}>
-            <input value={draft.mlflowUri} onChange={(e) => setDraft({ mlflowUri: e.target.value })} aria-invalid={!!errors.mlflowUri} data-testid="mlflow-uri" />
-          </Field>
+          children
         )}
       </div>
-      {draft.registryType === 'mlflow' ? children : null}
+      {secret}
     </fieldset>
   );
 }
@@ -222,6 +164,8 @@ export function ProfileEditor() {
   };
 
   const draftKey = `draft:${draft.name || 'new'}`;
+  const form = { draft, setDraft, errors };
+  const secret = { draft, setDraft, saved, writable };
   return (
     <Card
       title={isNew ? 'New profile' : `Edit profile ${saved.name}`}
@@ -254,15 +198,56 @@ export function ProfileEditor() {
             <input value={draft.description} onChange={(e) => setDraft({ description: e.target.value })} />
           </Field>
         </div>
-        <OnlineSection draft={draft} setDraft={setDraft} errors={errors}>
-          <SecretField slot="redis" label="Password" draft={draft} setDraft={setDraft} saved={saved} writable={writable} />
-        </OnlineSection>
-        <BusSection draft={draft} setDraft={setDraft} errors={errors}>
-          <SecretField slot="kafka" label="SASL password" draft={draft} setDraft={setDraft} saved={saved} writable={writable} />
-        </BusSection>
-        <RegistrySection draft={draft} setDraft={setDraft} errors={errors}>
-          <SecretField slot="mlflow" label="Token" draft={draft} setDraft={setDraft} saved={saved} writable={writable} />
-        </RegistrySection>
+        <BackendSection {...form} legend="Online store" backend="onlineType" types={ONLINE_TYPES} testId="online-type" secret={draft.onlineType === 'redis' ? <SecretField slot="redis" label="Password" {...secret} /> : null}>
+          <Field label="Redis URL" error={errors.redisUrl} hint="redis://host:port[,host:port…][/db]; rediss:// for TLS">
+            <input value={draft.redisUrl} onChange={(e) => setDraft({ redisUrl: e.target.value })} aria-invalid={!!errors.redisUrl} data-testid="redis-url" />
+          </Field>
+          <Field label="Mode">
+            <select value={draft.redisMode} onChange={(e) => setDraft({ redisMode: e.target.value as Draft['redisMode'] })}>
+              <option value="standalone">standalone</option>
+              <option value="cluster">cluster</option>
+              <option value="sentinel">sentinel</option>
+            </select>
+          </Field>
+          <label className="check small align-end">
+            <input type="checkbox" checked={draft.redisTls} onChange={(e) => setDraft({ redisTls: e.target.checked })} /> TLS
+          </label>
+        </BackendSection>
+        <BackendSection {...form} legend="Stream bus" backend="busType" types={BUS_TYPES} testId="bus-type" secret={draft.busType === 'kafka' && draft.saslMechanism ? <SecretField slot="kafka" label="SASL password" {...secret} /> : null}>
+          <Field label="Brokers" error={errors.brokers} hint="host:port, comma-separated">
+            <input value={draft.brokers} onChange={(e) => setDraft({ brokers: e.target.value })} aria-invalid={!!errors.brokers} data-testid="kafka-brokers" />
+          </Field>
+          <Field label="Client id">
+            <input value={draft.clientId} onChange={(e) => setDraft({ clientId: e.target.value })} />
+          </Field>
+          <Field label="SASL">
+            <select
+              value={draft.saslMechanism}
+              onChange={(e) => {
+                const saslMechanism = e.target.value as Draft['saslMechanism'];
+                setDraft({ saslMechanism, secrets: { ...draft.secrets, kafka: { ...draft.secrets.kafka, enabled: saslMechanism !== '' } } });
+              }}
+            >
+              <option value="">none</option>
+              <option value="plain">PLAIN</option>
+              <option value="scram-sha-256">SCRAM-SHA-256</option>
+              <option value="scram-sha-512">SCRAM-SHA-512</option>
+            </select>
+          </Field>
+          {draft.saslMechanism ? (
+            <Field label="SASL user" error={errors.saslUser}>
+              <input value={draft.saslUser} onChange={(e) => setDraft({ saslUser: e.target.value })} aria-invalid={!!errors.saslUser} />
+            </Field>
+          ) : null}
+          <label className="check small align-end">
+            <input type="checkbox" checked={draft.kafkaTls} onChange={(e) => setDraft({ kafkaTls: e.target.checked })} /> TLS
+          </label>
+        </BackendSection>
+        <BackendSection {...form} legend="Model registry" backend="registryType" types={REGISTRY_TYPES} testId="registry-type" secret={draft.registryType === 'mlflow' ? <SecretField slot="mlflow" label="Token" {...secret} /> : null}>
+          <Field label="Tracking URI" error={errors.mlflowUri}>
+            <input value={draft.mlflowUri} onChange={(e) => setDraft({ mlflowUri: e.target.value })} aria-invalid={!!errors.mlflowUri} data-testid="mlflow-uri" />
+          </Field>
+        </BackendSection>
         {errors.form ? <div className="field-error">{errors.form}</div> : null}
         {error ? <ErrorNotice error={error} testId="profile-save-error" /> : null}
         <div className="form-actions">

@@ -2,21 +2,12 @@
  * The tab's deep link: #/streams/<topic>[?group=<group>]. The hash is the source of truth, as for tabs,
  * so a link to a topic (and a consumer group) can be shared and the back button walks the selection.
  */
-import { useEffect, useState } from 'react';
+import { decodeSegment, goToHash, useHashPath } from '../../lib/hashPath';
 
 export interface StreamsPath {
   topic: string | null;
   group: string | null;
 }
-
-const decode = (s: string | undefined | null): string | null => {
-  if (!s) return null;
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return s;
-  }
-};
 
 export function streamsPathOf(hash: string): StreamsPath {
   const body = hash.replace(/^#\/?/, '');
@@ -24,7 +15,7 @@ export function streamsPathOf(hash: string): StreamsPath {
   const parts = (q >= 0 ? body.slice(0, q) : body).split('/');
   if (parts[0] !== 'streams') return { topic: null, group: null };
   const params = new URLSearchParams(q >= 0 ? body.slice(q + 1) : '');
-  return { topic: decode(parts[1]), group: params.get('group') || null };
+  return { topic: decodeSegment(parts[1]), group: params.get('group') || null };
 }
 
 export function streamsHref(p: StreamsPath): string {
@@ -33,16 +24,9 @@ export function streamsHref(p: StreamsPath): string {
 }
 
 export function selectStreamsPath(next: Partial<StreamsPath>): void {
-  const hash = streamsHref({ ...streamsPathOf(location.hash), ...next });
-  if (location.hash !== hash) location.hash = hash;
+  goToHash(streamsHref({ ...streamsPathOf(location.hash), ...next }));
 }
 
 export function useStreamsPath(): StreamsPath {
-  const [path, setPath] = useState(() => streamsPathOf(location.hash));
-  useEffect(() => {
-    const onHash = (): void => setPath(streamsPathOf(location.hash));
-    window.addEventListener('hashchange', onHash);
-    return () => window.removeEventListener('hashchange', onHash);
-  }, []);
-  return path;
+  return useHashPath(streamsPathOf);
 }
