@@ -97,6 +97,17 @@ export async function reloadServices(s: Services): Promise<string[]> {
 
 // ---------- editing config.yaml ----------
 
+/**
+ * Sets one setting of config.yaml (comments and layout kept), checked as a whole config first, so a
+ * change made in the console outlives a restart. The running services keep the new value in memory.
+ */
+export function saveConfigSetting(s: Services, keyPath: readonly string[], value: unknown): Promise<void> {
+  return serialized(async () => {
+    const config = editConfig(s.workspace.paths.config, (doc) => doc.setIn([...keyPath], value));
+    s.workspace.config = config;
+  });
+}
+
 let editing: Promise<unknown> = Promise.resolve();
 
 /** Edits of config.yaml run one at a time, so two saves never interleave their read and write. */

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify as toYaml } from 'yaml';
 import { dispatch } from '../../src-main/api/dispatch.js';
@@ -132,6 +133,26 @@ describe('predictor', () => {
     for (const id of ids.slice(0, 20)) expect((await predict({ requests: [{ trip_id: id }] })).predictions[0]!.variant).toBe(side.get(id));
     // The routing is the hash, not a coin.
     for (const p of first.predictions) expect(p.variant === 'challenger').toBe(tripBucket(p.trip_id) < 0.3);
+  });
+
+  it('keeps a share set from the console across a restart: it is saved to config.yaml, comments and all', async () => {
+    const before = fs.readFileSync(s.workspace.paths.config, 'utf8');
+    expect((await dispatch(s, 'models.setChallengerShare', { share: 0.35 })).ok).toBe(true);
+    const text = fs.readFileSync(s.workspace.paths.config, 'utf8');
+    expect(text).toMatch(/challenger_share: 0\.35/);
+    // Only that value changed.
+    expect(text.replace(/challenger_share: [\d.]+/, '')).toBe(before.replace(/challenger_share: [\d.]+/, ''));
+    const again = await openServices({ workspace: s.workspace.paths.root, mode: 'cli' });
+    try {
+      const r = await dispatch(again, 'models.serving', {});
+      expect(r).toMatchObject({ ok: true, result: { challenger_share: 0.35 } });
+    } finally {
+      await again.close();
+    }
+    // Out of range is refused and changes neither the file nor the running share.
+    expect(await dispatch(s, 'models.setChallengerShare', { share: 1.5 })).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT' } });
+    expect(fs.readFileSync(s.workspace.paths.config, 'utf8')).toBe(text);
+    expect((await getPredictor(s)).challengerShare).toBe(0.35);
   });
 
   it('pins an alias or a version when asked, and refuses unknown features, aliases and both at once', async () => {

@@ -40,6 +40,9 @@ export const modelsHandlers: HandlersFor<keyof typeof modelsMethods> = {
   'models.serving': async (i, s) => (await predictor(s)).state(i.model),
   'models.setChallengerShare': async (i, s) => {
     const p = await predictor(s);
+    // Saved first: a share that cannot be saved is not applied either, so memory and file never disagree.
+    const { saveConfigSetting } = await import('../../platform/profiles.js');
+    await saveConfigSetting(s, ['models', 'serving', 'challenger_share'], i.share);
     p.setChallengerShare(i.share);
     return p.state();
   },

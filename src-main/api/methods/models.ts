@@ -157,7 +157,7 @@ export const modelsMethods = {
     output: ServingStateSchema,
   }),
   'models.setChallengerShare': method({
-    description: 'Change the share of traffic the challenger gets in this process (0 to 1).',
+    description: 'Change the share of traffic the challenger gets (0 to 1); saved to config.yaml models.serving.challenger_share.',
     input: z.object({ share: z.number().min(0).max(1) }).strict(),
     output: ServingStateSchema,
   }),
