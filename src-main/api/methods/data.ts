@@ -2,11 +2,11 @@
 import { z } from 'zod';
 import { JobSchema, empty, method } from './common.js';
 
-export const ImportLayoutSchema = z.enum(['auto', 'tfx', 'portal']);
+export const ImportLayoutSchema = z.enum(['auto', 'tfx', 'portal', 'canonical']);
 
 export const ImportSummarySchema = z.object({
   file: z.string(),
-  layout: z.enum(['tfx', 'portal']),
+  layout: z.enum(['tfx', 'portal', 'canonical']),
   rows_read: z.number().int(),
   rows_accepted: z.number().int(),
   rows_rejected: z.number().int(),

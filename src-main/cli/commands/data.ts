@@ -8,11 +8,11 @@ import { intArg, out, printImport, runJobCommand, withServices, type GlobalOpts 
 export function registerDataCommands(program: Command): void {
   program
     .command('import')
-    .description('import trips from a CSV file (TFX sample or City of Chicago portal layout)')
+    .description('import trips from a CSV file (TFX sample, City of Chicago portal, or the columns the app itself writes)')
     .argument('<file>', 'CSV file')
-    .addOption(new Option('--layout <layout>', 'CSV layout').choices(['auto', 'tfx', 'portal']).default('auto'))
+    .addOption(new Option('--layout <layout>', 'CSV layout').choices(['auto', 'tfx', 'portal', 'canonical']).default('auto'))
     .option('--source <name>', 'name recorded as the source of these trips')
-    .action(async (file: string, o: { layout: 'auto' | 'tfx' | 'portal'; source?: string }, cmd: Command) => {
+    .action(async (file: string, o: { layout: 'auto' | 'tfx' | 'portal' | 'canonical'; source?: string }, cmd: Command) => {
       const input = { path: path.resolve(file), layout: o.layout, ...(o.source ? { source: o.source } : {}) };
       const r = (await runJobCommand(cmd, 'data.import', input)) as Record<string, unknown>;
       if (!cmd.optsWithGlobals<GlobalOpts>().json) printImport(r);

@@ -11,7 +11,7 @@ import crypto from 'node:crypto';
 import { AppError } from '../../platform/errors.js';
 import { INPUT_FIELDS, type InputField } from './rules.js';
 
-export type LayoutName = 'tfx' | 'portal';
+export type LayoutName = 'tfx' | 'portal' | 'canonical';
 
 interface FieldSource {
   /** Header of the source column, spelled as the public files spell it. */
@@ -134,7 +134,23 @@ export const PORTAL_LAYOUT: Layout = {
   },
 };
 
-export const LAYOUTS: readonly Layout[] = [TFX_LAYOUT, PORTAL_LAYOUT];
+/**
+ * The app's own trip columns, as `generate --output x.csv` and CSV exports write them (ISO times, plain
+ * numbers, ids given), so a file the app wrote can be imported again. The *_derived flags are written
+ * but not read back: ids present in a file are taken as given.
+ */
+export const CANONICAL_LAYOUT: Layout = {
+  name: 'canonical',
+  title: 'app\'s own trip columns (generated or exported CSV)',
+  columns: [...Object.keys(INPUT_FIELDS), 'trip_id_derived', 'taxi_id_derived'],
+  optional: [...Object.keys(INPUT_FIELDS), 'trip_id_derived', 'taxi_id_derived'].filter((c) => !['pickup_datetime', 'trip_distance', 'fare_amount'].includes(c)),
+  // Unix seconds or ISO text; the portal's US-style times are not written by the app.
+  timestamps: 'unix',
+  numbers: 'plain',
+  fields: Object.fromEntries(Object.keys(INPUT_FIELDS).map((f) => [f, { column: f }])) as Layout['fields'],
+};
+
+export const LAYOUTS: readonly Layout[] = [TFX_LAYOUT, PORTAL_LAYOUT, CANONICAL_LAYOUT];
 
 /** Case, spacing and `_` vs space do not matter: `Trip ID`, `trip_id` and ` TRIP  ID ` are one header. */
 export function normalizeHeader(h: string): string {
@@ -193,7 +209,11 @@ export function detectLayout(headers: readonly string[], requested: 'auto' | Lay
   });
   const present = new Set(byName.keys());
   const candidates = requested === 'auto' ? LAYOUTS : LAYOUTS.filter((l) => l.name === requested);
-  const scored = candidates.map((l) => ({ layout: l, missing: missingColumns(l, present) })).sort((a, b) => a.missing.length - b.missing.length);
+  // A complete layout wins; otherwise the closest is the one the header shares most columns with (the
+  // first listed on a tie), since the app's own layout requires few columns and would otherwise win.
+  const scored = candidates
+    .map((l) => ({ layout: l, missing: missingColumns(l, present), shared: l.columns.filter((c) => present.has(normalizeHeader(c))).length }))
+    .sort((a, b) => Number(a.missing.length > 0) - Number(b.missing.length > 0) || b.shared - a.shared);
   const best = scored[0]!;
   if (best.missing.length === 0) return resolve(best.layout, byName, headers);
   const shown = headers.length > 12 ? `${headers.slice(0, 12).join(', ')}, …` : headers.join(', ');
