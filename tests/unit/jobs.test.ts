@@ -86,6 +86,25 @@ describe('job manager (worker threads)', () => {
     expect(db.started_at).toBeNull();
   });
 
+  it('a stream processor following its topic runs beside the job slots; a bounded one takes a slot', { timeout: 60_000 }, async () => {
+    // One slot in this test. The following processor is a service: it runs until cancelled.
+    const follow = s.jobs.start('streams.process', {});
+    await expect.poll(() => s.jobs.get(follow.id).status, { timeout: 20_000 }).toBe('running');
+    const a = s.jobs.start('system.sleep', { steps: 3, ms: 20 });
+    expect((await s.jobs.wait(a.id)).status).toBe('succeeded');
+    expect(s.jobs.get(follow.id).status).toBe('running');
+    // A bounded run is batch work: with the slot taken by a sleeping job, it waits its turn.
+    const b = s.jobs.start('system.sleep', { steps: 50, ms: 20 });
+    const bounded = s.jobs.start('streams.process', { group: 'bounded', idle_exit_ms: 200 });
+    await expect.poll(() => s.jobs.get(b.id).status, { timeout: 20_000 }).toBe('running');
+    expect(s.jobs.get(bounded.id).status).toBe('queued');
+    expect((await s.jobs.wait(b.id)).status).toBe('succeeded');
+    expect((await s.jobs.wait(bounded.id)).status).toBe('succeeded');
+    // Cancelling a processor is its stop: it finishes the batch in hand and ends.
+    s.jobs.cancel(follow.id);
+    expect((await s.jobs.wait(follow.id)).status).toMatch(/^(succeeded|cancelled)$/);
+  });
+
   it('refuses unknown kinds and bad input before creating a job', () => {
     expect(() => s.jobs.start('no.such.kind', {})).toThrow(/unknown job kind/);
     expect(() => s.jobs.start('system.sleep', { steps: -1, ms: 1 })).toThrow(/invalid input for system.sleep/);

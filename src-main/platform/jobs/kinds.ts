@@ -19,6 +19,11 @@ export interface JobKind<I> {
   /** The unit progress is counted in before the task reports its own. */
   unit: string;
   run: (input: I, ctx: JobContext) => Promise<unknown>;
+  /**
+   * True for a run that lasts until it is stopped (a stream processor following its topic). Such a
+   * service does not take one of the job slots, so imports and materializations still run beside it.
+   */
+  service?: (input: I) => boolean;
 }
 
 const kind = <I>(k: JobKind<I>): JobKind<I> => k;
@@ -48,6 +53,7 @@ export const JOB_KINDS = {
     title: (i) => `Stream processor (group ${i.group}${i.limit ? `, ${i.limit.toLocaleString('en-US')} messages` : ''})`,
     unit: 'messages',
     run: async (i, ctx) => (await import('../../engines/streams/processor/processor.js')).runProcessor(i, ctx),
+    service: (i) => i.limit === undefined && i.idle_exit_ms === undefined,
   }),
   'features.transform': kind({
     input: TransformInputSchema,

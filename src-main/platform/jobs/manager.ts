@@ -17,7 +17,7 @@ import type { Workspace } from '../workspace.js';
 import { isJobKind, jobKind } from './kinds.js';
 import { ProgressTracker, emptyProgress } from './progress.js';
 import type { FromWorker, WorkerStart } from './protocol.js';
-import { nativeInFlight, nativeQuiet, newNativeState, requestStop, type NativeState } from './native-guard.js';
+import { nativeIdle, nativeInFlight, nativeOpenHandles, nativeQuiet, newNativeState, requestStop, type NativeState } from './native-guard.js';
 
 const EMIT_EVERY_MS = 150;
 const PERSIST_EVERY_MS = 1000;
@@ -26,6 +26,8 @@ const EXIT_GRACE_MS = 2000;
 /** After the stop flag is set, DuckDB calls fail with CANCELLED: time for the task to unwind by itself. */
 const UNWIND_MS = 1000;
 const QUIET_POLL_MS = 20;
+/** After this long a worker that still holds DuckDB handles (a task that never closes them) is stopped anyway. */
+const HANDLES_WAIT_MS = 30_000;
 const JOB_LOG_LIMIT = 500;
 
 interface Running {
@@ -37,7 +39,12 @@ interface Running {
   lastPersist: number;
   cancelTimer?: NodeJS.Timeout;
   settled: Promise<void>;
+  /** A service (see JobKind.service) runs outside the job slots. */
+  service: boolean;
 }
+
+/** Services running at once, at most: each holds a worker thread and its connections. */
+const MAX_SERVICES = 8;
 
 interface JobRow {
   id: string;
@@ -229,14 +236,25 @@ export class JobManager extends EventEmitter<{ progress: [Job] }> {
     await Promise.all(pending);
   }
 
+  /** Starts queued jobs in order while slots are free; services start at once (up to MAX_SERVICES). */
   private pump(): void {
-    while (this.running.size < this.maxConcurrent && this.queue.length > 0) {
-      const id = this.queue.shift()!;
-      this.launch(id);
+    for (let i = 0; i < this.queue.length; ) {
+      const id = this.queue[i]!;
+      const service = this.isService(id);
+      const used = [...this.running.values()].filter((r) => r.service === service).length;
+      if (used < (service ? MAX_SERVICES : this.maxConcurrent)) {
+        this.queue.splice(i, 1);
+        this.launch(id, service);
+      } else i++;
     }
   }
 
-  private launch(id: string): void {
+  private isService(id: string): boolean {
+    const job = this.get(id);
+    return isJobKind(job.kind) ? (jobKind(job.kind).service?.(job.input) ?? false) : false;
+  }
+
+  private launch(id: string, service: boolean): void {
     const job = this.get(id);
     const native = newNativeState();
     const start: WorkerStart = { jobId: id, kind: job.kind, input: job.input, workspaceRoot: this.workspace.paths.root, native };
@@ -245,7 +263,7 @@ export class JobManager extends EventEmitter<{ progress: [Job] }> {
     tracker.update({ done: 0, total: null, unit: job.progress.unit });
     let settle!: () => void;
     const settled = new Promise<void>((r) => (settle = r));
-    const run: Running = { worker, native, tracker, lastEmit: 0, lastPersist: 0, settled };
+    const run: Running = { worker, native, tracker, lastEmit: 0, lastPersist: 0, settled, service };
     this.running.set(id, run);
     this.db.prepare(`UPDATE jobs SET status = 'running', started_at = ? WHERE id = ?`).run(new Date().toISOString(), id);
     this.log.info({ job: id, kind: job.kind }, 'job started');
@@ -294,15 +312,17 @@ export class JobManager extends EventEmitter<{ progress: [Job] }> {
     if (run.stopping) return;
     requestStop(run.native);
     let waitedLogged = false;
+    const since = Date.now();
     const attempt = (): void => {
-      if (nativeQuiet(run.native)) {
+      // Open handles are waited for a while (the task closes them as it unwinds), calls in flight always.
+      if (nativeQuiet(run.native) || (nativeIdle(run.native) && Date.now() - since > HANDLES_WAIT_MS)) {
         run.stopping = true;
         void run.worker.terminate();
         return;
       }
       if (!waitedLogged) {
         waitedLogged = true;
-        this.appendLog(id, 'warn', `waiting for ${nativeInFlight(run.native)} DuckDB call(s) to return before stopping the worker`);
+        this.appendLog(id, 'warn', `waiting for ${nativeInFlight(run.native)} DuckDB call(s) to return and ${nativeOpenHandles(run.native)} handle(s) to close before stopping the worker`);
       }
       run.stopping = setTimeout(attempt, QUIET_POLL_MS);
     };

@@ -13,20 +13,34 @@ import path from 'node:path';
 
 const IN_FLIGHT = 0;
 const STOPPING = 1;
+/**
+ * Databases and connections opened and not yet closed. Tearing a worker down with one still open lets
+ * its finalizer close it during the environment's teardown, which aborts the process the same way.
+ */
+const OPEN = 2;
 
 export type NativeState = Int32Array;
 
-export const newNativeState = (): NativeState => new Int32Array(new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT));
+export const newNativeState = (): NativeState => new Int32Array(new SharedArrayBuffer(3 * Int32Array.BYTES_PER_ELEMENT));
+
+/** Binding calls that open (+1) or close (−1) a database or connection. */
+const OPENS = new Set(['open', 'connect']);
+const CLOSES = new Set(['close_sync', 'disconnect_sync']);
 
 /** Manager side: from now on no native call may start in the worker. */
 export function requestStop(state: NativeState): void {
   Atomics.store(state, STOPPING, 1);
 }
 
-/** Manager side: true when no native call is running, so terminating cannot land inside one. */
+/** Manager side: true when no native call is running and nothing is left open, so terminating is safe. */
 export function nativeQuiet(state: NativeState): boolean {
-  return Atomics.load(state, IN_FLIGHT) === 0;
+  return Atomics.load(state, IN_FLIGHT) === 0 && Atomics.load(state, OPEN) <= 0;
 }
+
+/** Manager side: true when no native call is running (handles may still be open). */
+export const nativeIdle = (state: NativeState): boolean => Atomics.load(state, IN_FLIGHT) === 0;
+
+export const nativeOpenHandles = (state: NativeState): number => Atomics.load(state, OPEN);
 
 export const nativeInFlight = (state: NativeState): number => Atomics.load(state, IN_FLIGHT);
 
@@ -40,6 +54,8 @@ function stoppedError(name: string): Error {
 
 function guard(state: NativeState, name: string, fn: (...a: unknown[]) => unknown): (...a: unknown[]) => unknown {
   const release = RELEASE.test(name);
+  const opens = OPENS.has(name);
+  const closes = CLOSES.has(name);
   const leave = (): void => void Atomics.sub(state, IN_FLIGHT, 1);
   return function guarded(this: unknown, ...args: unknown[]): unknown {
     Atomics.add(state, IN_FLIGHT, 1);
@@ -50,6 +66,7 @@ function guard(state: NativeState, name: string, fn: (...a: unknown[]) => unknow
     let r: unknown;
     try {
       r = fn.apply(this, args);
+      if (closes) Atomics.sub(state, OPEN, 1);
     } catch (e) {
       leave();
       throw e;
@@ -57,7 +74,11 @@ function guard(state: NativeState, name: string, fn: (...a: unknown[]) => unknow
     if (r !== null && typeof r === 'object' && typeof (r as Promise<unknown>).then === 'function') {
       // Counted until the native work has completed and resolved its promise.
       return (r as Promise<unknown>).then(
-        (v) => (leave(), v),
+        (v) => {
+          if (opens) Atomics.add(state, OPEN, 1);
+          leave();
+          return v;
+        },
         (e: unknown) => {
           leave();
           throw e;
