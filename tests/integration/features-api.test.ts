@@ -114,6 +114,7 @@ describe('feature store API', () => {
     expect(st.tasks.map((t) => [t.name, t.interval_s])).toEqual([
       ['refresh', 3600],
       ['materialize', 1800],
+      ['alerts', 300],
     ]);
     const job = await ok<{ job: Job | null }>('features.scheduler.runNow', { task: 'materialize' });
     expect(job.job).not.toBeNull();
