@@ -52,13 +52,41 @@ function stoppedError(name: string): Error {
   return Object.assign(new Error(`the job is being stopped; DuckDB call ${name} was not started`), { code: 'CANCELLED' });
 }
 
+/**
+ * Closes asked for while async calls of this worker are still running (a refused call made the task
+ * unwind past a query it had not awaited): closing a connection under a running query aborts the
+ * process when the query completes, so such closes wait until the last call has returned.
+ */
+const deferredCloses: (() => void)[] = [];
+let localInFlight = 0;
+
+function runDeferredCloses(): void {
+  while (localInFlight === 0 && deferredCloses.length > 0) deferredCloses.shift()!();
+}
+
 function guard(state: NativeState, name: string, fn: (...a: unknown[]) => unknown): (...a: unknown[]) => unknown {
   const release = RELEASE.test(name);
   const opens = OPENS.has(name);
   const closes = CLOSES.has(name);
-  const leave = (): void => void Atomics.sub(state, IN_FLIGHT, 1);
+  const leave = (): void => {
+    Atomics.sub(state, IN_FLIGHT, 1);
+    localInFlight--;
+    if (localInFlight === 0 && deferredCloses.length > 0) runDeferredCloses();
+  };
   return function guarded(this: unknown, ...args: unknown[]): unknown {
+    if (closes && localInFlight > 0) {
+      const close = fn.bind(this, ...args);
+      deferredCloses.push(() => {
+        try {
+          close();
+        } finally {
+          Atomics.sub(state, OPEN, 1);
+        }
+      });
+      return undefined;
+    }
     Atomics.add(state, IN_FLIGHT, 1);
+    localInFlight++;
     if (!release && Atomics.load(state, STOPPING) === 1) {
       leave();
       throw stoppedError(name);
