@@ -254,6 +254,33 @@ describe('idempotent aggregates', () => {
   });
 });
 
+describe('error windows after a restart', () => {
+  it('are rebuilt from the prediction errors on the metrics topic within the window span, older ones left out', async () => {
+    const { workspace, bus } = await localWorkspace();
+    const metricsTopic = workspace.config.topics.metrics;
+    const now = Date.now();
+    const err = (prediction: number, actual: number, agoMs: number) => ({
+      key: null,
+      value: JSON.stringify({ kind: 'prediction_error', model_name: 'fare', model_version: '3', computed_at: new Date(now - agoMs).toISOString(), trip_id: `t-${agoMs}`, prediction, actual, error: prediction - actual, abs_error: Math.abs(prediction - actual) }),
+    });
+    await bus.produce(metricsTopic, [
+      // Two hours ago: outside the 5-minute span.
+      err(100, 0, 2 * 3_600_000),
+      err(10, 12, 120_000),
+      err(20, 18, 90_000),
+      err(15, 15, 60_000),
+      err(8, 11, 30_000),
+    ]);
+    // This run predicts nothing (no model); the window it publishes when it stops is the restored one.
+    await runInline(workspace, { idle_exit_ms: 300 }, { bus, predictor: null });
+    const windows = (await readAll(bus, metricsTopic)).map((m) => jsonOf(m) as Record<string, unknown>).filter((m) => m.kind === 'window');
+    expect(windows).toHaveLength(1);
+    expect(windows[0]).toMatchObject({ model_name: 'fare', model_version: '3', count: 4 });
+    expect(windows[0]!.rmse as number).toBeCloseTo(Math.sqrt(17 / 4), 9);
+    expect(windows[0]!.mae as number).toBeCloseTo(7 / 4, 9);
+  });
+});
+
 describe('status and the job', () => {
   it('runs as a job in a worker (streams.processor.start) and reports through streams.processor.status', async () => {
     const { workspace, dir, bus } = await localWorkspace();

@@ -29,6 +29,7 @@ import type { Bus, MessageBatch, OutgoingMessage, Subscription } from '../types.
 import { deadLetterOf, intake, type Refused } from './intake.js';
 import { ErrorWindows, LatencyRing, RateMeter } from './metrics.js';
 import { planViews, type ViewPlan } from './plan.js';
+import { restoreErrorWindows } from './restore.js';
 import { isNoModel, loadPredictor, modelFeatureNames, type PredictorLike } from './predict.js';
 import { workerServices } from './services.js';
 import { ProcessorState, stateFileOf, type StagedTrip } from './state.js';
@@ -348,6 +349,23 @@ class Processor {
     return { messages, metrics, latencies };
   }
 
+  private windowsRestored = false;
+
+  /** Rebuilds the error windows from the metrics topic once per run; a failure only costs the history. */
+  async restoreWindowsOnce(): Promise<void> {
+    if (this.windowsRestored || !this.bus) return;
+    this.windowsRestored = true;
+    const since = Date.now() - this.opts.metrics_window_minutes * 60_000;
+    try {
+      const n = await restoreErrorWindows(this.bus, this.topics.metrics, this.errors, since);
+      if (n > 0) this.log.info({ prediction_errors: n, since: new Date(since).toISOString() }, 'error windows restored from the metrics topic');
+    } catch (e) {
+      // No metrics topic yet: nothing to restore.
+      if (e instanceof AppError && e.code === 'NOT_FOUND') return;
+      this.log.warn({ err: errText(e) }, 'error windows start empty: the metrics topic could not be read');
+    }
+  }
+
   /** RMSE/MAE/R² per model version over the last window span, every `window_every_ms`. */
   async maybePublishWindows(deadline: number, force = false): Promise<number> {
     const now = Date.now();
@@ -481,6 +499,7 @@ export async function runProcessor(opts: ProcessorOptions, ctx: JobContext, deps
         const opening = Date.now();
         p.bus ??= deps.bus ?? (await getBus(services));
         p.store ??= deps.store ?? (await getOnlineStore(services));
+        await p.restoreWindowsOnce();
         await p.refreshPartitions();
         ctx.log.info({ ms: Date.now() - opening, bus: p.bus.kind, store: p.store.kind }, 'subscribing');
         sub = await p.bus.consume({
