@@ -168,3 +168,15 @@ export async function runMonitored(conn: DuckDBConnection, sql: string, opts: Mo
     signal?.removeEventListener('abort', onAbort);
   }
 }
+
+/**
+ * Promise.all for DuckDB work: waits for every query to end before rejecting with the first failure.
+ * With Promise.all, one failing query lets the caller close connections while the others still run,
+ * and a query completing on a closed connection aborts the whole process (a C++ Napi::Error).
+ */
+export async function allQueries<T extends readonly unknown[]>(work: { [K in keyof T]: Promise<T[K]> }): Promise<T> {
+  const settled = await Promise.allSettled(work as readonly Promise<unknown>[]);
+  const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failed) throw failed.reason;
+  return settled.map((s) => (s as PromiseFulfilledResult<unknown>).value) as unknown as T;
+}

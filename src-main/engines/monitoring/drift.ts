@@ -7,7 +7,7 @@
  * Columns run concurrently on their own connections.
  */
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
-import { queryRows, sqlIdent, toNumber } from '../../platform/duckdb.js';
+import { allQueries, queryRows, sqlIdent, toNumber } from '../../platform/duckdb.js';
 import { AppError, cancelled } from '../../platform/errors.js';
 import {
   chiSquareTest,
@@ -406,12 +406,12 @@ export async function computeDrift(
   // Both sides are scanned at once, each on its own connection.
   const side2 = await instance.connect();
   try {
-    await Promise.all([groupSide(conn, refSql, columns, 'drift_ref_g'), groupSide(side2, curSql, columns, 'drift_cur_g')]);
+    await allQueries([groupSide(conn, refSql, columns, 'drift_ref_g'), groupSide(side2, curSql, columns, 'drift_cur_g')]);
   } finally {
     side2.closeSync();
   }
   const tLoaded = performance.now();
-  const [ref, cur] = await Promise.all([sideStats(conn, 'drift_ref_g', columns), sideStats(conn, 'drift_cur_g', columns)]);
+  const [ref, cur] = await allQueries([sideStats(conn, 'drift_ref_g', columns), sideStats(conn, 'drift_cur_g', columns)]);
   if (ref.rows === 0) throw new AppError('NOT_FOUND', 'the reference data has no rows', {});
   if (cur.rows === 0) throw new AppError('NOT_FOUND', 'the current data has no rows', {});
 
@@ -422,7 +422,7 @@ export async function computeDrift(
   let next = 0;
   let done = 0;
   try {
-    await Promise.all(
+    await allQueries(
       conns.map(async (cx) => {
         for (;;) {
           if (opts.signal?.aborted) throw cancelled('drift');

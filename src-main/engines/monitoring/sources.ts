@@ -10,7 +10,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { queryRows, sqlIdent, sqlString } from '../../platform/duckdb.js';
+import { allQueries, queryRows, sqlIdent, sqlString } from '../../platform/duckdb.js';
 import { AppError } from '../../platform/errors.js';
 import { scratchPath } from '../../platform/tmp-files.js';
 import type { Workspace } from '../../platform/workspace.js';
@@ -149,7 +149,7 @@ export async function relationColumns(conn: DuckDBConnection, sql: string): Prom
  * definitions (e.g. a training set's extra columns) are left out unless asked for, typed by DuckDB type.
  */
 export async function sharedColumns(ws: Workspace, conn: DuckDBConnection, refSql: string, curSql: string, wanted?: readonly string[]): Promise<DriftColumnSpec[]> {
-  const [ref, cur] = await Promise.all([relationColumns(conn, refSql), relationColumns(conn, curSql)]);
+  const [ref, cur] = await allQueries([relationColumns(conn, refSql), relationColumns(conn, curSql)]);
   const known = new Map(monitoredColumns(ws).map((c) => [c.name, c]));
   if (wanted && wanted.length > 0) {
     return wanted.map((name) => {
