@@ -60,7 +60,7 @@ export async function openServices(opts: OpenOptions): Promise<Services> {
   const held = new Map<string, Held>();
   app.info({ workspace: workspace.paths.root, profile: workspace.profile.name, mode: opts.mode }, 'services opened');
   // What a killed process staged (imports, transforms, DuckDB spill files) is only disk space now.
-  sweepScratch(workspace, app);
+  await sweepScratch(workspace, app);
 
   const closeResources = async (): Promise<void> => {
     const all = [...held.entries()];

@@ -38,12 +38,12 @@ export interface SweepResult {
   bytes: number;
 }
 
-function sizeOf(p: string): number {
-  const st = fs.lstatSync(p, { throwIfNoEntry: false });
+async function sizeOf(p: string): Promise<number> {
+  const st = await fs.promises.lstat(p).catch(() => null);
   if (!st) return 0;
   if (!st.isDirectory()) return st.size;
   let n = 0;
-  for (const e of fs.readdirSync(p)) n += sizeOf(path.join(p, e));
+  for (const e of await fs.promises.readdir(p)) n += await sizeOf(path.join(p, e));
   return n;
 }
 
@@ -56,13 +56,15 @@ function stale(name: string, mtimeMs: number, now: number): boolean {
 
 /**
  * Removes scratch entries whose owner process is gone (or that are too old to belong to anything
- * running). Never throws: a sweep that cannot remove something leaves it for the next one.
+ * running). Never throws: a sweep that cannot remove something leaves it for the next one. Async file
+ * operations: a killed import can leave gigabytes of DuckDB spill files, and services open on the
+ * Electron main thread.
  */
-export function sweepScratch(ws: Pick<Workspace, 'paths'>, log?: Logger, now = Date.now()): SweepResult {
+export async function sweepScratch(ws: Pick<Workspace, 'paths'>, log?: Logger, now = Date.now()): Promise<SweepResult> {
   const result: SweepResult = { removed: [], bytes: 0 };
   let entries: fs.Dirent[];
   try {
-    entries = fs.readdirSync(ws.paths.tmpDir, { withFileTypes: true });
+    entries = await fs.promises.readdir(ws.paths.tmpDir, { withFileTypes: true });
   } catch {
     return result;
   }
@@ -70,10 +72,10 @@ export function sweepScratch(ws: Pick<Workspace, 'paths'>, log?: Logger, now = D
     if (KEPT.some((re) => re.test(e.name))) continue;
     const p = path.join(ws.paths.tmpDir, e.name);
     try {
-      const st = fs.lstatSync(p);
+      const st = await fs.promises.lstat(p);
       if (!stale(e.name, st.mtimeMs, now)) continue;
-      const bytes = sizeOf(p);
-      fs.rmSync(p, { recursive: true, force: true });
+      const bytes = await sizeOf(p);
+      await fs.promises.rm(p, { recursive: true, force: true });
       result.removed.push(e.name);
       result.bytes += bytes;
     } catch (err) {

@@ -44,7 +44,7 @@ describe('scratch names', () => {
 });
 
 describe('sweepScratch', () => {
-  it('removes what dead processes left and keeps what live ones and caches hold', () => {
+  it('removes what dead processes left and keeps what live ones and caches hold', async () => {
     const { workspace, cleanup } = tempWorkspace();
     cleanups.push(cleanup);
     const tmp = workspace.paths.tmpDir;
@@ -68,12 +68,12 @@ describe('sweepScratch', () => {
     touch(path.join(tmp, names.selftest), { dir: true, ageMs: 30 * UNOWNED_MAX_AGE_MS });
     touch(mine, { dir: true });
 
-    const r = sweepScratch(workspace);
+    const r = await sweepScratch(workspace);
     expect(r.removed.sort()).toEqual([names.deadDir, names.deadDuck, names.deadFile, names.oldUnowned].sort());
     expect(r.bytes).toBe(4096 * 2 + 100 * 2);
     expect(fs.readdirSync(tmp).sort()).toEqual([names.cache, names.newUnowned, names.selftest, path.basename(mine)].sort());
     // A second sweep has nothing left to do.
-    expect(sweepScratch(workspace).removed).toEqual([]);
+    expect((await sweepScratch(workspace)).removed).toEqual([]);
   });
 
   it('runs when services open on the workspace', async () => {

@@ -139,11 +139,14 @@ export const PORTAL_LAYOUT: Layout = {
  * numbers, ids given), so a file the app wrote can be imported again. The *_derived flags are written
  * but not read back: ids present in a file are taken as given.
  */
+const CANONICAL_COLUMNS = [...Object.keys(INPUT_FIELDS), 'trip_id_derived', 'taxi_id_derived'];
+const CANONICAL_REQUIRED = ['pickup_datetime', 'trip_distance', 'fare_amount'];
+
 export const CANONICAL_LAYOUT: Layout = {
   name: 'canonical',
   title: 'app\'s own trip columns (generated or exported CSV)',
-  columns: [...Object.keys(INPUT_FIELDS), 'trip_id_derived', 'taxi_id_derived'],
-  optional: [...Object.keys(INPUT_FIELDS), 'trip_id_derived', 'taxi_id_derived'].filter((c) => !['pickup_datetime', 'trip_distance', 'fare_amount'].includes(c)),
+  columns: CANONICAL_COLUMNS,
+  optional: CANONICAL_COLUMNS.filter((c) => !CANONICAL_REQUIRED.includes(c)),
   // Unix seconds or ISO text; the portal's US-style times are not written by the app.
   timestamps: 'unix',
   numbers: 'plain',

@@ -106,6 +106,8 @@ export interface JobManagerOptions {
 export class JobManager extends EventEmitter<{ progress: [Job] }> {
   private readonly running = new Map<string, Running>();
   private readonly queue: string[] = [];
+  /** Queued jobs that are services (JobKind.service), decided when they are started. */
+  private readonly queuedServices = new Set<string>();
   private readonly maxConcurrent: number;
   private readonly cancelGraceMs: number;
   private closed = false;
@@ -149,6 +151,7 @@ export class JobManager extends EventEmitter<{ progress: [Job] }> {
       )
       .run(id, kindName, k.title(parsed.data), JSON.stringify(parsed.data), JSON.stringify(emptyProgress(k.unit)), now);
     this.queue.push(id);
+    if (k.service?.(parsed.data)) this.queuedServices.add(id);
     const job = this.get(id);
     this.emit('progress', job);
     this.pump();
@@ -197,6 +200,7 @@ export class JobManager extends EventEmitter<{ progress: [Job] }> {
     const qi = this.queue.indexOf(id);
     if (qi >= 0) {
       this.queue.splice(qi, 1);
+      this.queuedServices.delete(id);
       this.finish(id, 'cancelled', null, { code: 'CANCELLED', message: 'cancelled before it started' });
       return this.get(id);
     }
@@ -240,19 +244,16 @@ export class JobManager extends EventEmitter<{ progress: [Job] }> {
   private pump(): void {
     for (let i = 0; i < this.queue.length; ) {
       const id = this.queue[i]!;
-      const service = this.isService(id);
+      const service = this.queuedServices.has(id);
       const used = [...this.running.values()].filter((r) => r.service === service).length;
       if (used < (service ? MAX_SERVICES : this.maxConcurrent)) {
         this.queue.splice(i, 1);
+        this.queuedServices.delete(id);
         this.launch(id, service);
       } else i++;
     }
   }
 
-  private isService(id: string): boolean {
-    const job = this.get(id);
-    return isJobKind(job.kind) ? (jobKind(job.kind).service?.(job.input) ?? false) : false;
-  }
 
   private launch(id: string, service: boolean): void {
     const job = this.get(id);
