@@ -139,12 +139,12 @@ describe.skipIf(!redis || !kafka || !mlflow)('profile switching against Redis, K
       features: ['taxi_activity:avg_fare_7d'],
     });
     expect(JSON.stringify(online)).toContain('13.25');
-    // Read straight from Redis, not through the app: the entity's hash holds a taxi_activity field.
+    // Read straight from Redis, not through the app: the view's key of that taxi is there.
     const client = new Redis(redis!.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
     try {
       await client.connect();
-      const key = `${s.workspace.config.project}:taxi_id:${taxi}`;
-      expect(await client.hexists(key, 'taxi_activity')).toBe(1);
+      const key = `${s.workspace.config.project}:taxi_activity:${taxi}`;
+      expect(await client.exists(key)).toBe(1);
       await client.del(key);
     } finally {
       client.disconnect();

@@ -18,6 +18,7 @@ import { listMaterializationRuns, listWatermarks, watermarkOf } from '../../src-
 import { materialize, materializeIncremental, onlineViewOf } from '../../src-main/engines/features/materialize.js';
 import { listPartitions, partitionDirOf, viewColumnsOf, viewRelationSql } from '../../src-main/engines/features/offline.js';
 import { openOnlineStore } from '../../src-main/engines/features/online/index.js';
+import { ByteWriter, schemaIdOf, writeRecord } from '../../src-main/engines/features/online/codec.js';
 import { openRedisOnlineStore, slotOf } from '../../src-main/engines/features/online/redis.js';
 import type { RedisProfile } from '../../src-main/engines/features/online/redis-connect.js';
 import { openSqliteOnlineStore } from '../../src-main/engines/features/online/sqlite.js';
@@ -113,7 +114,7 @@ function redisBackend(name: string, url: string | null, mode: RedisProfile['mode
     name,
     available: url !== null,
     open: (_ws, prefix) => openRedisOnlineStore(redisProfile(url!, mode), { keyPrefix: prefix }),
-    async count(_ws, prefix, view, joinKey) {
+    async count(_ws, prefix, view) {
       const c = admin();
       try {
         const nodes = c instanceof Cluster ? (await new Promise((r) => c.once('ready', r)), c.nodes('master')) : [c];
@@ -121,9 +122,9 @@ function redisBackend(name: string, url: string | null, mode: RedisProfile['mode
         for (const node of nodes) {
           let cursor = '0';
           do {
-            const [next, keys] = await node.scan(cursor, 'MATCH', `${prefix}${joinKey}:*`, 'COUNT', 1000);
+            const [next, keys] = await node.scan(cursor, 'MATCH', `${prefix}${view}:*`, 'COUNT', 1000);
             cursor = next;
-            n += (await Promise.all(keys.map((k) => node.hexists(k, view)))).reduce((a, b) => a + b, 0);
+            n += keys.length;
           } while (cursor !== '0');
         }
         return n;
@@ -227,6 +228,7 @@ function failingOn(store: OnlineStore, nth: number): OnlineStore {
     },
     read: (view, keys, features) => store.read(view, keys, features),
     deleteView: (view) => store.deleteView(view),
+    drop: () => store.drop(),
     ping: () => store.ping(),
     close: () => Promise.resolve(),
   };
@@ -328,6 +330,18 @@ describe.each(BACKENDS.filter((b) => b.available))('online store: $name', (backe
     expect(await store.read(VIEW, ['k', 'only-v1'], ['a'])).toEqual([null, null]);
     expect((await store.read(other, ['k'], ['x']))[0]!.values).toEqual(['x-value']);
     expect(await backend.count(ws, prefix, 'v2', VIEW.join_key)).toBe(1);
+  });
+
+  it('drop removes every view, and writes after it start afresh', async () => {
+    const other: OnlineView = { name: 'v2', join_key: 'other', features: ['x'] };
+    await store.write(VIEW, [row('k', 1, 1, [1, 2, 3]), row('k2', 1, 1, [1, 2, 3])]);
+    await store.write(other, [row('k', 5, 5, ['x-value'])]);
+    expect(await store.drop()).toBe(3);
+    expect(await store.read(VIEW, ['k', 'k2'], ['a'])).toEqual([null, null]);
+    expect(await store.read(other, ['k'], ['x'])).toEqual([null]);
+    expect(await backend.count(ws, prefix, 'v1', VIEW.join_key)).toBe(0);
+    await store.write(VIEW, [row('k', 1, 1, [7, 8, 9])]);
+    expect((await store.read(VIEW, ['k'], ['c']))[0]!.values).toEqual([9]);
   });
 
   it('refuses bad rows before writing any of the batch', async () => {
@@ -740,7 +754,7 @@ describe.skipIf(!redis)('redis online store: failures, password, key TTL', () =>
       }
       const direct = new Redis({ port, lazyConnect: true });
       await direct.connect();
-      expect(await direct.exists(`${prefix}thing:s`)).toBe(1);
+      expect(await direct.exists(`${prefix}v1:s`)).toBe(1);
       direct.disconnect();
       await expect(openRedisOnlineStore(redisProfile(`redis://127.0.0.1:${sentinelPort}`, 'sentinel'), { keyPrefix: prefix })).rejects.toMatchObject({
         code: 'INVALID_CONFIG',
@@ -834,15 +848,51 @@ describe.skipIf(!redis)('redis online store: failures, password, key TTL', () =>
     const store = await openRedisOnlineStore(redisProfile(redis!.url, 'standalone', { key_ttl_seconds: 60 }), { keyPrefix: prefix });
     try {
       await store.write(VIEW, [row('ttl', 1, 1, [1, 2, 3])]);
-      const pttl = await admin.pttl(`${prefix}thing:ttl`);
+      const pttl = await admin.pttl(`${prefix}v1:ttl`);
       expect(pttl).toBeGreaterThan(0);
       expect(pttl).toBeLessThanOrEqual(60_000);
       const plain = await openRedisOnlineStore(redisProfile(redis!.url, 'standalone'), { keyPrefix: prefix });
       await plain.write(VIEW, [row('no-ttl', 1, 1, [1, 2, 3])]);
-      expect(await admin.pttl(`${prefix}thing:no-ttl`)).toBe(-1);
+      expect(await admin.pttl(`${prefix}v1:no-ttl`)).toBe(-1);
       await plain.close();
     } finally {
       await store.close();
+    }
+  });
+
+  it('moves rows of the old layout (a hash per entity, a field per view) to a key per view, once, and never over a newer row', async () => {
+    const p = `${prefix}upgrade:`;
+    // Layout 1 as an older version wrote it: the record of codec.ts in a field named like the view.
+    const record = (eventTs: number, values: FeatureValue[]): Buffer => {
+      const w = new ByteWriter(256);
+      writeRecord(w, eventTs, eventTs, schemaIdOf(VIEW.features), JSON.stringify(values));
+      return Buffer.from(w.view().subarray(4));
+    };
+    await admin.hset(`${p}thing:a`, 'v1', record(10, [1, 2, 3]), 'v2', record(10, [7, 8, 9]));
+    await admin.hset(`${p}thing:b:with:colons`, 'v1', record(10, [4, 5, 6]));
+    await admin.hset(`${p}#schemas:v1`, String(schemaIdOf(VIEW.features)), JSON.stringify(VIEW.features));
+    await admin.hset(`${p}#schemas:v2`, String(schemaIdOf(VIEW.features)), JSON.stringify(VIEW.features));
+    // A row the new layout already has, newer than the old hash's: it must stay.
+    await admin.set(`${p}v1:b:with:colons`, record(20, [40, 50, 60]));
+    const store = await openRedisOnlineStore(redisProfile(redis!.url, 'standalone'), { keyPrefix: p });
+    try {
+      const read = async (view: string, keys: string[]) => (await store.read({ name: view, join_key: 'thing' }, keys, ['a', 'b', 'c'])).map((r) => r?.values ?? null);
+      expect(await read('v1', ['a', 'b:with:colons', 'nope'])).toEqual([[1, 2, 3], [40, 50, 60], null]);
+      expect(await read('v2', ['a'])).toEqual([[7, 8, 9]]);
+      expect(await admin.exists(`${p}thing:a`, `${p}thing:b:with:colons`)).toBe(0);
+      expect(await admin.get(`${p}#layout`)).toBe('2');
+      expect(await admin.hlen(`${p}#schemas:v1`)).toBe(1);
+    } finally {
+      await store.close();
+    }
+    // Once: a hash written after the upgrade (by something else) is not taken for an old row.
+    await admin.hset(`${p}thing:c`, 'v1', record(10, [0, 0, 0]));
+    const again = await openRedisOnlineStore(redisProfile(redis!.url, 'standalone'), { keyPrefix: p });
+    try {
+      expect((await again.read({ name: 'v1', join_key: 'thing' }, ['c'], ['a']))[0]).toBeNull();
+      expect(await admin.exists(`${p}thing:c`)).toBe(1);
+    } finally {
+      await again.close();
     }
   });
 

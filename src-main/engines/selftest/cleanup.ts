@@ -32,13 +32,13 @@ export async function cleanupScratch(plan: ScratchPlan, ws: Workspace, log: Logg
       await bus.close().catch(() => undefined);
     }
   }
-  if (p.online_store.type === 'redis') {
+  // drop() removes everything under the project's key prefix, so only a self-test namespace is dropped.
+  if (p.online_store.type === 'redis' && !ws.config.project.includes('_selftest_')) notes.push(`left Redis keys of ${ws.config.project}: not a self-test namespace`);
+  else if (p.online_store.type === 'redis') {
     const { openOnlineStore } = await import('../features/online/index.js');
     const store = await openOnlineStore(ws);
     try {
-      for (const [view, spec] of Object.entries(ws.config.feature_store.feature_views)) {
-        await attempt(`Redis keys of ${plan.project}:${view}`, async () => `${await store.deleteView({ name: view, join_key: spec.entity })} keys`);
-      }
+      await attempt(`Redis keys of ${ws.config.project}:*`, async () => `${await store.drop()} rows`);
     } finally {
       await store.close().catch(() => undefined);
     }

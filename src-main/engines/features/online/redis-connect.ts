@@ -98,7 +98,10 @@ function baseOptions(profile: RedisProfile, address: RedisAddress, opts: Connect
     connectTimeout: opts.connectTimeoutMs ?? 3000,
     // A command is tried once more after a reconnect, never queued while the link is down.
     maxRetriesPerRequest: 1,
-    enableAutoPipelining: true,
+    // Off outside a Cluster: a read is one or two MGETs and a write a few script calls, so there is
+    // nothing to batch, and the auto-pipeline's bookkeeping outlived young-generation collections —
+    // 1.9 MB promoted per scavenge, 3–4 ms pauses every ~55 reads, most of the read p99 (5.2 ms vs 1.7).
+    enableAutoPipelining: false,
     lazyConnect: true,
   };
 }
@@ -111,6 +114,7 @@ function clientOf(profile: RedisProfile, address: RedisAddress, opts: ConnectOpt
     return new Cluster(address.hosts, {
       lazyConnect: true,
       enableOfflineQueue: false,
+      // A Cluster read is one GET per key: batching them per node is what keeps it to one round trip.
       enableAutoPipelining: true,
       clusterRetryStrategy: reconnectDelay,
       slotsRefreshTimeout: opts.connectTimeoutMs ?? 3000,

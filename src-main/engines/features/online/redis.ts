@@ -1,22 +1,25 @@
 /**
  * The Redis online store.
  *
- * Layout (chosen for memory and for one round trip per read):
- *   <prefix><join_key>:<entity key>   a hash per entity key; one field per view, named like the view,
- *                                     holding the record of codec.ts (stamp, schema id, values)
+ * Layout (version 2, chosen for read latency):
+ *   <prefix><view>:<entity key>       a string per view and entity key: the record of codec.ts (stamp,
+ *                                     schema id, values)
  *   <prefix>#schemas:<view>           a hash: schema id → the feature list (JSON) rows were written with
- * Views of one entity share its hash, and a hash of a few views stays in Redis's compact listpack
- * encoding; per-feature fields (Feast's layout) cost a field name and an entry per value instead. With
- * the profile's key_ttl_seconds every written key gets that expiry, so keys of entities that stop
+ *   <prefix>#layout                   "2"
+ * A batch read is then one native MGET per view: about 20 µs of server time for 100 keys, where a Lua
+ * script doing 100 HGETs took 180 µs and, with the script's garbage collection, now and then 2.5 ms —
+ * that tail set the p99 of get-online-features. Layout 1 kept one hash per entity with a field per
+ * view; a store opened on a prefix that still has layout-1 hashes moves them over once (see migrate()).
+ * With the profile's key_ttl_seconds every written key gets that expiry, so keys of entities that stop
  * appearing leave memory by themselves.
  *
  * Writes go through one Lua script that takes rows packed in a single argument (u16 key length, key,
- * u32 record length, record): per row HSETNX, and only when a value is already there a byte comparison
- * of the 12-byte stamps decides, so a newer value always wins and the check-and-set is atomic per key.
- * Packing keeps the client's cost per row to a buffer copy (ioredis spends microseconds per command or
- * argument). A call declares the key of its first row, which routes it; in Cluster mode the rows of a
- * call all hash to one slot (Redis Cluster lets a script touch only the slot of its declared keys), in
- * standalone and Sentinel mode a call takes up to ROWS_PER_CALL rows.
+ * u32 record length, record): per row a GET and, when a value is there, a byte comparison of the 12-byte
+ * stamps decides, so a newer value always wins and the check-and-set is atomic per key. Packing keeps
+ * the client's cost per row to a buffer copy (ioredis spends microseconds per command or argument). A
+ * call declares the key of its first row, which routes it; in Cluster mode the rows of a call all hash
+ * to one slot (Redis Cluster lets a script touch only the slot of its declared keys), in standalone and
+ * Sentinel mode a call takes up to ROWS_PER_CALL rows.
  */
 import { Cluster } from 'ioredis';
 import { AppError } from '../../../platform/errors.js';
@@ -29,7 +32,7 @@ const ROWS_PER_CALL = 512;
 const SCAN_COUNT = 1000;
 
 const WRITE_SCRIPT = `
-local field, ttl, blob = ARGV[1], tonumber(ARGV[2]), ARGV[3]
+local ttl, blob = tonumber(ARGV[1]), ARGV[2]
 local byte, sub = string.byte, string.sub
 local pos, len, written = 1, #blob, 0
 while pos <= len do
@@ -41,10 +44,9 @@ while pos <= len do
   local rlen = ((c * 256 + d) * 256 + e) * 256 + f
   local rec = sub(blob, pos + 4, pos + 3 + rlen)
   pos = pos + 4 + rlen
-  local store = redis.call('HSETNX', key, field, rec) == 1
-  if not store then
-    local old = redis.call('HGET', key, field)
-    store = true
+  local old = redis.call('GET', key)
+  local store = true
+  if old then
     for i = 1, 12 do
       local x, y = byte(old, i), byte(rec, i)
       if x ~= y then
@@ -52,25 +54,18 @@ while pos <= len do
         break
       end
     end
-    if store then redis.call('HSET', key, field, rec) end
   end
   if store then
     written = written + 1
-    if ttl > 0 then redis.call('PEXPIRE', key, ttl) end
+    if ttl > 0 then redis.call('SET', key, rec, 'PX', ttl) else redis.call('SET', key, rec) end
   end
 end
 return written
 `;
 
-/** One round trip and one client command for a whole batch of keys (standalone and Sentinel). */
-const READ_SCRIPT = `
-local field, out = ARGV[1], {}
-for i = 1, #KEYS do out[i] = redis.call('HGET', KEYS[i], field) end
-return out
-`;
+const LAYOUT = '2';
 
 type WriteCommand = (...args: (string | number | Buffer)[]) => Promise<number>;
-type ReadCommand = (...args: (string | number)[]) => Promise<(Buffer | null)[]>;
 
 /** CRC16-XMODEM, the hash of Redis Cluster key slots. */
 const CRC_TABLE = (() => {
@@ -117,11 +112,14 @@ class RedisOnlineStore implements OnlineStore {
   ) {
     this.ttlMs = (profile.key_ttl_seconds ?? 0) * 1000;
     client.defineCommand('taxiOnlineWrite', { numberOfKeys: 1, lua: WRITE_SCRIPT });
-    client.defineCommand('taxiOnlineRead', { lua: READ_SCRIPT });
   }
 
-  private keyOf(joinKey: string, key: string): string {
-    return `${this.prefix}${joinKey}:${key}`;
+  private keyOf(view: string, key: string): string {
+    return `${this.prefix}${view}:${key}`;
+  }
+
+  private layoutKey(): string {
+    return `${this.prefix}#layout`;
   }
 
   private schemaKey(view: string): string {
@@ -167,7 +165,7 @@ class RedisOnlineStore implements OnlineStore {
     w.reset();
     for (let j = from; j < to; j++) {
       const r = rows[index[j]!]!;
-      w.shortString(this.keyOf(view.join_key, r.key));
+      w.shortString(this.keyOf(view.name, r.key));
       writeRecord(w, r.event_ts, r.created_ts, schemaId, valuesText(r.values));
     }
     // The script call is sent later (auto-pipelined), so it needs its own copy.
@@ -184,7 +182,7 @@ class RedisOnlineStore implements OnlineStore {
     }
     const bySlot = new Map<number, number[]>();
     rows.forEach((r, i) => {
-      const slot = slotOf(Buffer.from(this.keyOf(view.join_key, r.key)));
+      const slot = slotOf(Buffer.from(this.keyOf(view.name, r.key)));
       const g = bySlot.get(slot);
       if (g) g.push(i);
       else bySlot.set(slot, [i]);
@@ -205,7 +203,7 @@ class RedisOnlineStore implements OnlineStore {
         for (let i = 0; i < group.length; i += ROWS_PER_CALL) {
           const to = Math.min(i + ROWS_PER_CALL, group.length);
           const blob = this.pack(view, schemaId, rows, group, i, to);
-          calls.push(send(this.keyOf(view.join_key, rows[group[i]!]!.key), view.name, this.ttlMs, blob));
+          calls.push(send(this.keyOf(view.name, rows[group[i]!]!.key), this.ttlMs, blob));
         }
       }
       // Every call is awaited even when one fails, so no write is still in flight when this returns.
@@ -237,15 +235,13 @@ class RedisOnlineStore implements OnlineStore {
   }
 
   /**
-   * The stored records of the keys. ioredis costs microseconds per command, so outside a Cluster a
-   * batch is one script call; in a Cluster keys spread over slots, and per-key HGETs are pipelined to
-   * each node.
+   * The stored records of the keys: one MGET outside a Cluster; in a Cluster keys spread over slots, and
+   * per-key GETs are pipelined to each node.
    */
-  private fetch(view: Pick<OnlineView, 'name' | 'join_key'>, keys: readonly string[]): Promise<(Buffer | null)[]> {
-    const redisKeys = keys.map((k) => this.keyOf(view.join_key, k));
-    if (this.profile.mode === 'cluster' || keys.length < 4) return Promise.all(redisKeys.map((k) => this.client.hgetBuffer(k, view.name)));
-    const read = (this.client as unknown as { taxiOnlineReadBuffer: ReadCommand }).taxiOnlineReadBuffer.bind(this.client);
-    return read(redisKeys.length, ...redisKeys, view.name);
+  private fetch(view: Pick<OnlineView, 'name'>, keys: readonly string[]): Promise<(Buffer | null)[]> {
+    const redisKeys = keys.map((k) => this.keyOf(view.name, k));
+    if (this.profile.mode === 'cluster') return Promise.all(redisKeys.map((k) => this.client.getBuffer(k)));
+    return redisKeys.length === 0 ? Promise.resolve([]) : this.client.mgetBuffer(redisKeys);
   }
 
   private masters(): RedisClient[] {
@@ -254,20 +250,77 @@ class RedisOnlineStore implements OnlineStore {
 
   async deleteView(view: Pick<OnlineView, 'name' | 'join_key'>): Promise<number> {
     return this.call(`deleting view ${view.name}`, async () => {
-      const match = `${globEscape(this.prefix)}${globEscape(view.join_key)}:*`;
-      let removed = 0;
-      for (const node of this.masters()) {
-        let cursor = '0';
-        do {
-          const [next, keys] = await node.scan(cursor, 'MATCH', match, 'COUNT', SCAN_COUNT);
-          cursor = next;
-          const counts = await Promise.all(keys.map((k) => this.client.hdel(k, view.name)));
-          removed += counts.reduce((a, b) => a + b, 0);
-        } while (cursor !== '0');
-      }
+      const removed = await this.scanEach(`${globEscape(this.prefix)}${globEscape(view.name)}:*`, (node, keys) =>
+        Promise.all(keys.map((k) => node.unlink(k))).then((n) => n.reduce((a, b) => a + b, 0)),
+      );
       await this.client.del(this.schemaKey(view.name));
       this.schemas.delete(view.name);
       return removed;
+    });
+  }
+
+  async drop(): Promise<number> {
+    return this.call('removing every key of the store', async () => {
+      const rows = await this.scanEach(`${globEscape(this.prefix)}*`, async (node, keys) => {
+        const removed = await Promise.all(keys.map((k) => node.unlink(k)));
+        // Only entity rows count; the feature lists and the layout mark are bookkeeping.
+        return keys.filter((k, i) => removed[i] === 1 && !k.startsWith(`${this.prefix}#`)).length;
+      });
+      this.schemas.clear();
+      return rows;
+    });
+  }
+
+  /** Runs `each` on every batch of keys matching `match` on every master; sums what it returns. */
+  private async scanEach(match: string, each: (node: RedisClient, keys: string[]) => Promise<number>): Promise<number> {
+    let total = 0;
+    for (const node of this.masters()) {
+      let cursor = '0';
+      do {
+        const [next, keys] = await node.scan(cursor, 'MATCH', match, 'COUNT', SCAN_COUNT);
+        cursor = next;
+        if (keys.length) total += await each(node, keys);
+      } while (cursor !== '0');
+    }
+    return total;
+  }
+
+  /**
+   * Moves layout-1 rows (a hash per entity, a field per view) to layout 2, once per prefix; returns how
+   * many rows moved. Rows go through the write script, so a row another process already wrote in the
+   * new layout is not replaced by an older one; the hash is deleted after its rows are written, and a
+   * migration cut short is simply done again on the next open. Moved keys get the profile's TTL anew.
+   */
+  async migrate(): Promise<number> {
+    return this.call('upgrading the key layout', async () => {
+      if ((await this.client.get(this.layoutKey())) === LAYOUT) return 0;
+      const send = (this.client as unknown as { taxiOnlineWrite: WriteCommand }).taxiOnlineWrite.bind(this.client);
+      const moved = await this.scanEach(`${globEscape(this.prefix)}*`, async (node, keys) => {
+        // TYPE per key rather than SCAN's TYPE option, which Redis 5 lacks.
+        const types = await Promise.all(keys.map((k) => node.type(k)));
+        const hashes = keys.filter((k, i) => types[i] === 'hash' && !k.startsWith(`${this.prefix}#`) && k.indexOf(':', this.prefix.length) > 0);
+        const rows = await Promise.all(
+          hashes.map(async (key) => {
+            const entity = key.slice(key.indexOf(':', this.prefix.length) + 1);
+            const fields = await node.hgetallBuffer(key);
+            const sent = Object.entries(fields).map(([view, record]) => {
+              const target = this.keyOf(view, entity);
+              const packed = Buffer.alloc(2 + Buffer.byteLength(target) + 4 + record.length);
+              const at = packed.write(target, 2);
+              packed.writeUInt16BE(at, 0);
+              packed.writeUInt32BE(record.length, 2 + at);
+              record.copy(packed, 6 + at);
+              return send(target, this.ttlMs, packed);
+            });
+            await Promise.all(sent);
+            await node.del(key);
+            return sent.length;
+          }),
+        );
+        return rows.reduce((a, b) => a + b, 0);
+      });
+      await this.client.set(this.layoutKey(), LAYOUT);
+      return moved;
     });
   }
 
@@ -301,5 +354,12 @@ class RedisOnlineStore implements OnlineStore {
 /** Connects to the profile's Redis; an unreachable server fails quickly with UNAVAILABLE naming host:port. */
 export async function openRedisOnlineStore(profile: RedisProfile, opts: RedisStoreOptions): Promise<OnlineStore> {
   const { client, target } = await connectRedis(profile, opts);
-  return new RedisOnlineStore(client, target, profile, opts.keyPrefix);
+  const store = new RedisOnlineStore(client, target, profile, opts.keyPrefix);
+  try {
+    await store.migrate();
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
+  return store;
 }

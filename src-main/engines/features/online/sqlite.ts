@@ -151,6 +151,17 @@ class SqliteOnlineStore implements OnlineStore {
     return n;
   }
 
+  async drop(): Promise<number> {
+    this.assertOpen();
+    const n = this.db.transaction(() => {
+      const removed = this.db.prepare('DELETE FROM online_features').run().changes;
+      this.db.prepare('DELETE FROM online_schemas').run();
+      return removed;
+    })();
+    this.schemas.clear();
+    return n;
+  }
+
   async ping(): Promise<OnlinePing> {
     this.assertOpen();
     const t0 = performance.now();

@@ -61,6 +61,8 @@ export interface OnlineStore {
   read(view: Pick<OnlineView, 'name' | 'join_key'>, keys: readonly string[], features: readonly string[]): Promise<(OnlineRecord | null)[]>;
   /** Removes every row of a view; returns how many entity keys had one. */
   deleteView(view: Pick<OnlineView, 'name' | 'join_key'>): Promise<number>;
+  /** Removes everything the store keeps (every view's rows, the feature lists, its own bookkeeping); returns the rows removed. */
+  drop(): Promise<number>;
   ping(): Promise<OnlinePing>;
   close(): Promise<void>;
 }
