@@ -79,13 +79,19 @@ export function entityKeysOf(joinKey: string, type: ValueType, values: readonly 
 
 const EPOCH = new Date(0).toISOString();
 
-const pad2 = (n: number): string => (n < 10 ? `0${n}` : `${n}`);
-const pad3 = (n: number): string => (n < 10 ? `00${n}` : n < 100 ? `0${n}` : `${n}`);
+/** Scratch for isoOf: the fixed characters are written once, digits on each call. */
+const ISO = Buffer.from('0000-00-00T00:00:00.000Z', 'latin1');
+
+const put2 = (at: number, n: number): void => {
+  ISO[at] = 48 + Math.floor(n / 10);
+  ISO[at + 1] = 48 + (n % 10);
+};
 
 /**
- * `new Date(ms).toISOString()` for years 1970–9999, several times faster: a response carries one event
- * time per entity row and view, which made Date formatting a fifth of a 100-row request.
- * (Days to civil date after Howard Hinnant's days_from_civil inverse.)
+ * `new Date(ms).toISOString()` for years 1970–9999, several times faster and with one allocation (the
+ * string itself): a response carries one event time per entity row and view, and formatting them was a
+ * fifth of a 100-row request's time and a quarter of its garbage. (Days to civil date after Howard
+ * Hinnant's days_from_civil inverse.)
  */
 export function isoOf(ms: number): string {
   const days = Math.floor(ms / 86_400_000);
@@ -106,7 +112,16 @@ export function isoOf(ms: number): string {
   const m = mp < 10 ? mp + 3 : mp - 9;
   const y = yoe + era * 400 + (m <= 2 ? 1 : 0);
   if (y < 1970 || y > 9999 || !Number.isInteger(ms)) return new Date(ms).toISOString();
-  return `${y}-${pad2(m)}-${pad2(d)}T${pad2(h)}:${pad2(mi)}:${pad2(sec)}.${pad3(milli)}Z`;
+  put2(0, Math.floor(y / 100));
+  put2(2, y % 100);
+  put2(5, m);
+  put2(8, d);
+  put2(11, h);
+  put2(14, mi);
+  put2(17, sec);
+  ISO[20] = 48 + Math.floor(milli / 100);
+  put2(21, milli % 100);
+  return ISO.toString('latin1', 0, 24);
 }
 
 function requestOf(i: GetOnlineFeaturesRequest): FeatureRequest {
@@ -142,24 +157,30 @@ function readView(store: OnlineStore, s: ViewSelection, keys: readonly string[])
 
 /**
  * One view's feature columns. Row facts shared by every feature (found, expired, event time) are
- * worked out once per row, and each column's arrays are allocated at their final size.
+ * worked out once per row, and each column's arrays are allocated at their final size. The features of
+ * a view share one event-time array: the times are the row's, whichever feature, and a response is read,
+ * not edited (a copy per feature was a tenth of a request's garbage).
  */
 function featureColumns(s: ViewSelection, records: readonly (OnlineRecord | null)[], now: number): OnlineFeaturesResponse['results'] {
   const n = records.length;
   const oldest = now - s.view.ttl_seconds * 1000;
   const checkAge = s.view.ttl_seconds > 0;
-  const iso = new Map<number, string>();
   const times = new Array<string>(n);
   const expired = new Uint8Array(n);
+  // Rows of a batch often share an event time (trips start on the quarter hour): the last one is reused.
+  let lastTs = Number.NaN;
+  let lastIso = EPOCH;
   for (let i = 0; i < n; i++) {
     const rec = records[i]!;
     if (rec === null) {
       times[i] = EPOCH;
       continue;
     }
-    let t = iso.get(rec.event_ts);
-    if (t === undefined) iso.set(rec.event_ts, (t = isoOf(rec.event_ts)));
-    times[i] = t;
+    if (rec.event_ts !== lastTs) {
+      lastTs = rec.event_ts;
+      lastIso = isoOf(lastTs);
+    }
+    times[i] = lastIso;
     if (checkAge && rec.event_ts < oldest) expired[i] = 1;
   }
   return s.features.map((_, j) => {
@@ -182,7 +203,7 @@ function featureColumns(s: ViewSelection, records: readonly (OnlineRecord | null
         values[i] = v;
       }
     }
-    return { values, statuses, event_timestamps: j === 0 ? times : times.slice() };
+    return { values, statuses, event_timestamps: times };
   });
 }
 
