@@ -109,7 +109,7 @@ describe('processor killed with SIGKILL', () => {
     const code = await last.exited;
     expect(code, last.output()).toBe(0);
     const summary = JSON.parse(last.output().slice(last.output().indexOf('{'))) as { processed: number; duplicates: number };
-    expect(summary.processed).toBeGreaterThan(0);
+    expect(summary.processed, last.output()).toBeGreaterThan(0);
 
     const { byId, copies } = await featuresById(bus, featuresTopic);
     // At least once: a trip whose outputs were produced but not yet marked done may come out twice.

@@ -141,7 +141,15 @@ export interface ConsumeOptions {
    * the group gets those messages again.
    */
   handler: (batch: MessageBatch) => Promise<void>;
+  /** Called after each rebalance with the number of partitions this member now owns. */
+  onAssignment?: (partitions: number) => void;
 }
+
+/**
+ * How long a group waits for a silent member before giving its partitions to others, on both buses:
+ * after a crash (kill -9) the partitions stay with the dead member for up to this long.
+ */
+export const GROUP_SESSION_TIMEOUT_MS = 10_000;
 
 export interface Subscription {
   readonly group: string;

@@ -7,6 +7,7 @@ import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import { AppError } from '../../../platform/errors.js';
 import type { Logger } from '../../../platform/logging.js';
 import type { ConsumeOptions, Subscription } from '../types.js';
+import { GROUP_SESSION_TIMEOUT_MS } from '../types.js';
 import { asAppError, kafkaErrorType } from './errors.js';
 import { busMessageOf } from './reader.js';
 
@@ -32,7 +33,7 @@ export class KafkaSubscription implements Subscription {
     this.group = opts.group;
     this.consumer = kafka.consumer({
       groupId: opts.group,
-      sessionTimeout: 10_000,
+      sessionTimeout: GROUP_SESSION_TIMEOUT_MS,
       heartbeatInterval: 1_000,
       maxWaitTimeInMs: 100,
       allowAutoTopicCreation: false,
@@ -52,6 +53,8 @@ export class KafkaSubscription implements Subscription {
     const joined = new Promise<void>((resolve) => {
       c.on(c.events.GROUP_JOIN, (e) => {
         this.memberId = e.payload.memberId;
+        const owned = Object.values(e.payload.memberAssignment as Record<string, number[]>).reduce((n, parts) => n + parts.length, 0);
+        this.opts.onAssignment?.(owned);
         resolve();
       });
     });

@@ -7,6 +7,7 @@ import os from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../../../platform/logging.js';
 import type { BusMessage, ConsumeOptions, Subscription, Tail, TailOptions } from '../types.js';
+import { GROUP_SESSION_TIMEOUT_MS } from '../types.js';
 import type { LocalGroups } from './groups.js';
 import type { LocalLog, TopicRow } from './log.js';
 import type { Wakeup } from './wakeup.js';
@@ -25,7 +26,7 @@ export interface GroupTiming {
   idleMs: number;
 }
 
-export const DEFAULT_TIMING: GroupTiming = { sessionTimeoutMs: 10_000, heartbeatMs: 1_000, idleMs: 250 };
+export const DEFAULT_TIMING: GroupTiming = { sessionTimeoutMs: GROUP_SESSION_TIMEOUT_MS, heartbeatMs: 1_000, idleMs: 250 };
 const DEFAULT_MAX_BATCH = 500;
 const TAIL_BATCH = 1000;
 
@@ -129,6 +130,7 @@ export class LocalSubscription implements Subscription {
     }
     this.generation = generation;
     this.parts.logger.debug({ group: this.group, member: this.memberId, generation, partitions: this.owned.length }, 'assignment');
+    this.opts.onAssignment?.(this.owned.length);
   }
 
   private async pollOnce(): Promise<boolean> {

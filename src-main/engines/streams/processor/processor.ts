@@ -26,6 +26,7 @@ import type { FeatureValue } from '../../features/types.js';
 import { getBus } from '../index.js';
 import type { FeaturesMessage, MetricMessage, PredictionMessage } from '../topics.js';
 import type { Bus, MessageBatch, OutgoingMessage, Subscription } from '../types.js';
+import { GROUP_SESSION_TIMEOUT_MS } from '../types.js';
 import { deadLetterOf, intake, type Refused } from './intake.js';
 import { ErrorWindows, LatencyRing, RateMeter } from './metrics.js';
 import { planViews, type ViewPlan } from './plan.js';
@@ -101,6 +102,8 @@ class Processor {
   stopRequested = false;
   lastActivity = Date.now();
   subscribed = false;
+  /** Partitions this member owned after the last rebalance (null before the first). */
+  assigned: number | null = null;
   busy = false;
   busyMs = 0;
   lastError: string | null = null;
@@ -484,7 +487,10 @@ export async function runProcessor(opts: ProcessorOptions, ctx: JobContext, deps
   const watch = setInterval(() => {
     if (opts.limit !== undefined && p.counters.processed >= opts.limit) requestStop('limit');
     // Idleness counts only while subscribed: opening backends or waiting out an outage is not idle.
-    if (opts.idle_exit_ms !== undefined && p.subscribed && !p.busy && Date.now() - p.lastActivity >= opts.idle_exit_ms) requestStop('idle');
+    // A member that owns no partition may be waiting for those of a member that died (the group gives
+    // them over after its session timeout), so it waits that much longer before calling the stream idle.
+    const grace = p.assigned === 0 ? GROUP_SESSION_TIMEOUT_MS : 0;
+    if (opts.idle_exit_ms !== undefined && p.subscribed && !p.busy && Date.now() - p.lastActivity >= opts.idle_exit_ms + grace) requestStop('idle');
   }, 50);
   const statusTimer = setInterval(() => p.writeStatus(p.retries > 0 ? 'retrying' : 'running'), STATUS_EVERY_MS);
   const lagTimer = setInterval(() => void p.refreshLag(), LAG_EVERY_MS);
@@ -509,6 +515,11 @@ export async function runProcessor(opts: ProcessorOptions, ctx: JobContext, deps
           maxBatch: opts.max_batch,
           clientId: 'taxi-stream-processor',
           handler: p.handle,
+          // Idle time counts from the last rebalance: partitions taken over from another member may hold a backlog.
+          onAssignment: (partitions) => {
+            p.assigned = partitions;
+            p.lastActivity = Math.max(p.lastActivity, Date.now());
+          },
         });
         const stop = new Promise<void>((resolve) => (wake = resolve));
         if (p.stopRequested) wake();
