@@ -6,7 +6,7 @@ set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 pids=()
-names=(mlflow kafka redis)
+names=(mlflow kafka redis redis-cluster)
 for name in "${names[@]}"; do
   bash "$SERVICES_DIR/$name.sh" stop &
   pids+=($!)
