@@ -874,12 +874,23 @@ describe.skipIf(!redis)('redis online store: failures, password, key TTL', () =>
     await admin.hset(`${p}#schemas:v2`, String(schemaIdOf(VIEW.features)), JSON.stringify(VIEW.features));
     // A row the new layout already has, newer than the old hash's: it must stay.
     await admin.set(`${p}v1:b:with:colons`, record(20, [40, 50, 60]));
+    // Hashes that are not ours stay as they are: a field that names no view, a record of an unknown
+    // feature list, a value too short to be a record.
+    await admin.hset(`${p}thing:foreign`, 'name', 'not a record', 'v1', 'short');
+    const alien = record(10, [9, 9, 9]);
+    alien.writeUInt32BE(12345, 12);
+    await admin.hset(`${p}thing:alien`, 'v1', alien);
+    await admin.hset(`${p}thing:a`, 'note', 'kept');
     const store = await openRedisOnlineStore(redisProfile(redis!.url, 'standalone'), { keyPrefix: p });
     try {
       const read = async (view: string, keys: string[]) => (await store.read({ name: view, join_key: 'thing' }, keys, ['a', 'b', 'c'])).map((r) => r?.values ?? null);
       expect(await read('v1', ['a', 'b:with:colons', 'nope'])).toEqual([[1, 2, 3], [40, 50, 60], null]);
       expect(await read('v2', ['a'])).toEqual([[7, 8, 9]]);
-      expect(await admin.exists(`${p}thing:a`, `${p}thing:b:with:colons`)).toBe(0);
+      expect(await admin.exists(`${p}thing:b:with:colons`)).toBe(0);
+      expect(await admin.hgetall(`${p}thing:a`)).toEqual({ note: 'kept' });
+      expect(await admin.hgetall(`${p}thing:foreign`)).toEqual({ name: 'not a record', v1: 'short' });
+      expect(await admin.hlen(`${p}thing:alien`)).toBe(1);
+      expect(await admin.exists(`${p}v1:foreign`, `${p}v1:alien`, `${p}note:a`)).toBe(0);
       expect(await admin.get(`${p}#layout`)).toBe('2');
       expect(await admin.hlen(`${p}#schemas:v1`)).toBe(1);
     } finally {

@@ -259,8 +259,17 @@ export async function runSelftest(o: SelftestOptions, ctx: JobContext): Promise<
         const fired = changes.find((c) => c.alert.rule === SELFTEST_ALERT_RULE && c.event === 'fired');
         if (!fired) fail('CHECK_FAILED', `rule ${SELFTEST_ALERT_RULE} did not fire (${changes.length} changes)`);
         const bus = await (await import('../streams/index.js')).getBus(svc);
-        const got = await bus.fetch({ topic: plan.topics.alerts!, from: { type: 'earliest' }, limit: 50 });
-        const msg = got.messages.find((m) => m.value !== null && (JSON.parse(m.value.toString('utf8')) as { rule?: string }).rule === SELFTEST_ALERT_RULE);
+        // A topic the firing just created may not be readable at once on a broker that started moments
+        // ago (its leader is still being elected), so the check looks again for a few seconds.
+        const find = async () => {
+          const got = await bus.fetch({ topic: plan.topics.alerts!, from: { type: 'earliest' }, limit: 50 });
+          return { got, msg: got.messages.find((m) => m.value !== null && (JSON.parse(m.value.toString('utf8')) as { rule?: string }).rule === SELFTEST_ALERT_RULE) };
+        };
+        let { got, msg } = await find();
+        for (let i = 0; i < 10 && !msg; i++) {
+          await new Promise((r) => setTimeout(r, 500));
+          ({ got, msg } = await find());
+        }
         if (!msg) fail('CHECK_FAILED', `the firing of ${SELFTEST_ALERT_RULE} is not on topic ${plan.topics.alerts} (${got.messages.length} messages there)`);
         return { rule: SELFTEST_ALERT_RULE, alert_id: fired.alert.id, value: fired.alert.value, topic: plan.topics.alerts, partition: msg.partition, offset: msg.offset };
       },

@@ -23,7 +23,7 @@
  */
 import { Cluster } from 'ioredis';
 import { AppError } from '../../../platform/errors.js';
-import { ByteWriter, checkRow, decodeRecord, indexMap, pick, schemaIdOf, valuesText, writeRecord } from './codec.js';
+import { ByteWriter, checkRow, decodeRecord, indexMap, pick, RECORD_HEADER_BYTES, schemaIdOf, STAMP_BYTES, valuesText, writeRecord } from './codec.js';
 import { connectRedis, redisError, type ConnectOptions, type RedisClient, type RedisProfile } from './redis-connect.js';
 import type { OnlinePing, OnlineRecord, OnlineRow, OnlineStore, OnlineView, OnlineWriteResult } from './types.js';
 
@@ -259,6 +259,36 @@ class RedisOnlineStore implements OnlineStore {
     });
   }
 
+  /** Moves the layout-1 rows among `keys` (see migrate()); returns how many moved. */
+  private async migrateKeys(node: RedisClient, keys: readonly string[], known: ReadonlyMap<string, ReadonlySet<number>>): Promise<number> {
+    const send = (this.client as unknown as { taxiOnlineWrite: WriteCommand }).taxiOnlineWrite.bind(this.client);
+    // TYPE per key rather than SCAN's TYPE option, which Redis 5 lacks.
+    const types = await Promise.all(keys.map((k) => node.type(k)));
+    const hashes = keys.filter((k, i) => types[i] === 'hash' && !k.startsWith(`${this.prefix}#`) && k.indexOf(':', this.prefix.length) > 0);
+    const counts = await Promise.all(
+      hashes.map(async (key) => {
+        const entity = key.slice(key.indexOf(':', this.prefix.length) + 1);
+        const fields = Object.entries(await node.hgetallBuffer(key));
+        const ours = fields.filter(([view, rec]) => rec.length >= RECORD_HEADER_BYTES && known.get(view)?.has(rec.readUInt32BE(STAMP_BYTES)) === true);
+        await Promise.all(
+          ours.map(([view, record]) => {
+            const target = this.keyOf(view, entity);
+            const packed = Buffer.alloc(2 + Buffer.byteLength(target) + 4 + record.length);
+            const at = packed.write(target, 2);
+            packed.writeUInt16BE(at, 0);
+            packed.writeUInt32BE(record.length, 2 + at);
+            record.copy(packed, 6 + at);
+            return send(target, this.ttlMs, packed);
+          }),
+        );
+        if (ours.length === fields.length) await node.del(key);
+        else if (ours.length > 0) await node.hdel(key, ...ours.map(([view]) => view));
+        return ours.length;
+      }),
+    );
+    return counts.reduce((a, b) => a + b, 0);
+  }
+
   async drop(): Promise<number> {
     return this.call('removing every key of the store', async () => {
       const rows = await this.scanEach(`${globEscape(this.prefix)}*`, async (node, keys) => {
@@ -287,38 +317,23 @@ class RedisOnlineStore implements OnlineStore {
 
   /**
    * Moves layout-1 rows (a hash per entity, a field per view) to layout 2, once per prefix; returns how
-   * many rows moved. Rows go through the write script, so a row another process already wrote in the
-   * new layout is not replaced by an older one; the hash is deleted after its rows are written, and a
-   * migration cut short is simply done again on the next open. Moved keys get the profile's TTL anew.
+   * many rows moved. Only fields that are surely ours move: the field names a view with a stored feature
+   * list, and the value is a record whose schema id is in that list — any other hash under the prefix is
+   * left as it is. Rows go through the write script, so a row another process already wrote in the new
+   * layout is not replaced by an older one; a hash is deleted (or loses the moved fields) after its rows
+   * are written, and a migration cut short is simply done again on the next open. Moved keys get the
+   * profile's TTL anew.
    */
   async migrate(): Promise<number> {
     return this.call('upgrading the key layout', async () => {
       if ((await this.client.get(this.layoutKey())) === LAYOUT) return 0;
-      const send = (this.client as unknown as { taxiOnlineWrite: WriteCommand }).taxiOnlineWrite.bind(this.client);
-      const moved = await this.scanEach(`${globEscape(this.prefix)}*`, async (node, keys) => {
-        // TYPE per key rather than SCAN's TYPE option, which Redis 5 lacks.
-        const types = await Promise.all(keys.map((k) => node.type(k)));
-        const hashes = keys.filter((k, i) => types[i] === 'hash' && !k.startsWith(`${this.prefix}#`) && k.indexOf(':', this.prefix.length) > 0);
-        const rows = await Promise.all(
-          hashes.map(async (key) => {
-            const entity = key.slice(key.indexOf(':', this.prefix.length) + 1);
-            const fields = await node.hgetallBuffer(key);
-            const sent = Object.entries(fields).map(([view, record]) => {
-              const target = this.keyOf(view, entity);
-              const packed = Buffer.alloc(2 + Buffer.byteLength(target) + 4 + record.length);
-              const at = packed.write(target, 2);
-              packed.writeUInt16BE(at, 0);
-              packed.writeUInt32BE(record.length, 2 + at);
-              record.copy(packed, 6 + at);
-              return send(target, this.ttlMs, packed);
-            });
-            await Promise.all(sent);
-            await node.del(key);
-            return sent.length;
-          }),
-        );
-        return rows.reduce((a, b) => a + b, 0);
+      const schemaPrefix = `${this.prefix}#schemas:`;
+      const known = new Map<string, Set<number>>();
+      await this.scanEach(`${globEscape(schemaPrefix)}*`, async (node, keys) => {
+        for (const k of keys) known.set(k.slice(schemaPrefix.length), new Set((await node.hkeys(k)).map(Number)));
+        return 0;
       });
+      const moved = known.size === 0 ? 0 : await this.scanEach(`${globEscape(this.prefix)}*`, (node, keys) => this.migrateKeys(node, keys, known));
       await this.client.set(this.layoutKey(), LAYOUT);
       return moved;
     });
