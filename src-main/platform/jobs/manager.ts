@@ -254,7 +254,6 @@ export class JobManager extends EventEmitter<{ progress: [Job] }> {
     }
   }
 
-
   private launch(id: string, service: boolean): void {
     const job = this.get(id);
     const native = newNativeState();

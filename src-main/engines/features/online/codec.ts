@@ -99,6 +99,14 @@ export function writeRecord(w: ByteWriter, eventTs: number, createdTs: number, s
   w.buf.writeUInt32BE(schemaId, start + 16);
 }
 
+/** Appends a record already encoded (stamp, schema id, values), with its u32 length like writeRecord. */
+export function writeEncodedRecord(w: ByteWriter, record: Buffer): void {
+  w.ensure(4 + record.length);
+  w.buf.writeUInt32BE(record.length, w.pos);
+  record.copy(w.buf, w.pos + 4);
+  w.pos += 4 + record.length;
+}
+
 export interface DecodedRecord {
   event_ts: number;
   created_ts: number;

@@ -23,7 +23,7 @@
  */
 import { Cluster } from 'ioredis';
 import { AppError } from '../../../platform/errors.js';
-import { ByteWriter, checkRow, decodeRecord, indexMap, pick, RECORD_HEADER_BYTES, schemaIdOf, STAMP_BYTES, valuesText, writeRecord } from './codec.js';
+import { ByteWriter, checkRow, decodeRecord, indexMap, pick, RECORD_HEADER_BYTES, schemaIdOf, STAMP_BYTES, valuesText, writeEncodedRecord, writeRecord } from './codec.js';
 import { connectRedis, redisError, type ConnectOptions, type RedisClient, type RedisProfile } from './redis-connect.js';
 import type { OnlinePing, OnlineRecord, OnlineRow, OnlineStore, OnlineView, OnlineWriteResult } from './types.js';
 
@@ -272,13 +272,13 @@ class RedisOnlineStore implements OnlineStore {
         const ours = fields.filter(([view, rec]) => rec.length >= RECORD_HEADER_BYTES && known.get(view)?.has(rec.readUInt32BE(STAMP_BYTES)) === true);
         await Promise.all(
           ours.map(([view, record]) => {
+            // Packed as the write script reads rows (see pack()); copied out before the writer is reused.
             const target = this.keyOf(view, entity);
-            const packed = Buffer.alloc(2 + Buffer.byteLength(target) + 4 + record.length);
-            const at = packed.write(target, 2);
-            packed.writeUInt16BE(at, 0);
-            packed.writeUInt32BE(record.length, 2 + at);
-            record.copy(packed, 6 + at);
-            return send(target, this.ttlMs, packed);
+            const w = this.writer;
+            w.reset();
+            w.shortString(target);
+            writeEncodedRecord(w, record);
+            return send(target, this.ttlMs, Buffer.from(w.view()));
           }),
         );
         if (ours.length === fields.length) await node.del(key);

@@ -141,24 +141,25 @@ class SqliteOnlineStore implements OnlineStore {
   }
 
   async deleteView(view: Pick<OnlineView, 'name' | 'join_key'>): Promise<number> {
-    this.assertOpen();
-    const n = this.db.transaction(() => {
-      const removed = this.db.prepare('DELETE FROM online_features WHERE view = ?').run(view.name).changes;
-      this.db.prepare('DELETE FROM online_schemas WHERE view = ?').run(view.name);
-      return removed;
-    })();
-    this.schemas.delete(view.name);
-    return n;
+    return this.remove(view.name);
   }
 
   async drop(): Promise<number> {
+    return this.remove(null);
+  }
+
+  /** Removes the rows and feature lists of one view, or of every view; returns the rows removed. */
+  private remove(view: string | null): number {
     this.assertOpen();
+    const where = view === null ? '' : ' WHERE view = ?';
+    const args = view === null ? [] : [view];
     const n = this.db.transaction(() => {
-      const removed = this.db.prepare('DELETE FROM online_features').run().changes;
-      this.db.prepare('DELETE FROM online_schemas').run();
+      const removed = this.db.prepare(`DELETE FROM online_features${where}`).run(...args).changes;
+      this.db.prepare(`DELETE FROM online_schemas${where}`).run(...args);
       return removed;
     })();
-    this.schemas.clear();
+    if (view === null) this.schemas.clear();
+    else this.schemas.delete(view);
     return n;
   }
 

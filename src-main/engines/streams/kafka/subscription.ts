@@ -6,8 +6,7 @@
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import { AppError } from '../../../platform/errors.js';
 import type { Logger } from '../../../platform/logging.js';
-import type { ConsumeOptions, Subscription } from '../types.js';
-import { GROUP_SESSION_TIMEOUT_MS } from '../types.js';
+import { GROUP_SESSION_TIMEOUT_MS, type ConsumeOptions, type Subscription } from '../types.js';
 import { asAppError, kafkaErrorType } from './errors.js';
 import { busMessageOf } from './reader.js';
 

@@ -6,8 +6,7 @@
 import os from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../../../platform/logging.js';
-import type { BusMessage, ConsumeOptions, Subscription, Tail, TailOptions } from '../types.js';
-import { GROUP_SESSION_TIMEOUT_MS } from '../types.js';
+import { GROUP_SESSION_TIMEOUT_MS, type BusMessage, type ConsumeOptions, type Subscription, type Tail, type TailOptions } from '../types.js';
 import type { LocalGroups } from './groups.js';
 import type { LocalLog, TopicRow } from './log.js';
 import type { Wakeup } from './wakeup.js';
