@@ -428,12 +428,34 @@ describe.each(BACKENDS.filter((b) => b.available))('online store: $name', (backe
     });
     await expect(call({ pickup_community_area: [8, 8.5] }, ['area_demand:trips_1h'])).rejects.toMatchObject({ message: expect.stringContaining('position 1 is 8.5 (number); expected an integer') });
     await expect(call({ pickup_community_area: ['8'] }, ['area_demand:trips_1h'])).rejects.toMatchObject({ message: expect.stringContaining('position 0 is "8" (string)') });
+    // A value that is no scalar at all fails the input check, naming its place.
+    await expect(call({ taxi_id: ['a', { id: 'b' } as unknown as FeatureValue] }, ['taxi_activity:trips_1h'])).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+      message: 'get-online-features: entities.taxi_id.1: expected a string, number, boolean or null; got object',
+    });
+    await expect(call({ taxi_id: 'a' as unknown as FeatureValue[] }, ['taxi_activity:trips_1h'])).rejects.toMatchObject({ code: 'INVALID_INPUT', message: expect.stringContaining('entities') });
     await expect(call({ trip_id: ['t1'] }, ['area_demand:trips_1h'])).rejects.toMatchObject({ code: 'INVALID_INPUT', message: expect.stringContaining('needs entity pickup_community_area') });
     await expect(call({ trip_id: ['t1', 't2'], taxi_id: ['x'] }, ['trip_features:company'])).rejects.toMatchObject({ message: expect.stringContaining('different lengths') });
     await expect(call({ trip_id: ['t1'] }, ['trip_features:distance'])).rejects.toMatchObject({ code: 'INVALID_INPUT', message: expect.stringContaining('trip_features:trip_distance') });
     await expect(getOnlineFeatures({ entities: { taxi_id: ['a'], pickup_community_area: [1] }, feature_service: 'fare_model' }, { workspace: ws, store })).rejects.toMatchObject({
       message: expect.stringContaining('full_feature_names'),
     });
+  });
+
+  it('columns that are all PRESENT share one frozen statuses array, which no caller can change under another', async () => {
+    const areas = viewOf(ws, 'area_demand');
+    const now = ms('2016-01-01T12:00:00');
+    await store.write(onlineViewOf(areas), [row('8', ms('2016-01-01T11:30:00'), now, [12, 9.5, 300]), row('9', ms('2016-01-01T11:30:00'), now, [1, null, 60])]);
+    const ask = () => getOnlineFeatures({ entities: { pickup_community_area: [8, 9] }, features: ['area_demand:*'] }, { workspace: ws, store, now: () => now });
+    const first = await ask();
+    const [, trips1h, fare] = first.results;
+    expect(trips1h!.statuses).toEqual(['PRESENT', 'PRESENT']);
+    expect(fare!.statuses).toEqual(['PRESENT', 'NULL_VALUE']);
+    expect(() => trips1h!.statuses.push('NOT_FOUND')).toThrow(TypeError);
+    expect(() => (first.results[0]!.event_timestamps[0] = 'x')).toThrow(TypeError);
+    const second = await ask();
+    expect(second.results).toEqual(first.results);
+    expect(second.results[0]!.event_timestamps).toEqual(['1970-01-01T00:00:00.000Z', '1970-01-01T00:00:00.000Z']);
   });
 
   it('materializes the latest row per entity in [start, end), then incrementally from the watermark', async () => {
@@ -855,6 +877,24 @@ describe.skipIf(!redis)('redis online store: failures, password, key TTL', () =>
       await plain.write(VIEW, [row('no-ttl', 1, 1, [1, 2, 3])]);
       expect(await admin.pttl(`${prefix}v1:no-ttl`)).toBe(-1);
       await plain.close();
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('a stored record that is not a JSON array of values fails the read with INTERNAL, never a wrong answer', async () => {
+    const p = `${prefix}corrupt:`;
+    const store = await openRedisOnlineStore(redisProfile(redis!.url, 'standalone'), { keyPrefix: p });
+    try {
+      await store.write(VIEW, [row('good', 1, 1, [1, 2, 3])]);
+      const stored = (await admin.getBuffer(`${p}v1:good`))!;
+      const header = stored.subarray(0, 16);
+      // A body that is not JSON, and one that would parse as two rows if records were only joined.
+      for (const body of ['{not json', '1],[2']) {
+        await admin.set(`${p}v1:bad`, Buffer.concat([header, Buffer.from(body)]));
+        await expect(store.read(VIEW, ['good', 'bad'], ['a'])).rejects.toMatchObject({ code: 'INTERNAL', message: expect.stringContaining('JSON array of values') });
+      }
+      expect(await store.read(VIEW, ['good'], ['a', 'b', 'c'])).toEqual([{ event_ts: 1, created_ts: 1, values: [1, 2, 3] }]);
     } finally {
       await store.close();
     }

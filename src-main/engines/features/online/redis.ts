@@ -23,7 +23,8 @@
  */
 import { Cluster } from 'ioredis';
 import { AppError } from '../../../platform/errors.js';
-import { ByteWriter, checkRow, decodeRecord, indexMap, pick, RECORD_HEADER_BYTES, schemaIdOf, STAMP_BYTES, valuesText, writeEncodedRecord, writeRecord } from './codec.js';
+import { ByteWriter, checkRow, decodeRecords, indexMap, pick, RECORD_HEADER_BYTES, schemaIdOf, STAMP_BYTES, valuesText, writeEncodedRecord, writeRecord } from './codec.js';
+import { mgetPrefixed } from './redis-mget.js';
 import { connectRedis, redisError, type ConnectOptions, type RedisClient, type RedisProfile } from './redis-connect.js';
 import type { OnlinePing, OnlineRecord, OnlineRow, OnlineStore, OnlineView, OnlineWriteResult } from './types.js';
 
@@ -101,6 +102,8 @@ class RedisOnlineStore implements OnlineStore {
   readonly kind = 'redis' as const;
   private readonly schemas = new Map<string, Map<number, string[]>>();
   private readonly writer = new ByteWriter(256 * 1024);
+  /** For batch reads' values (decodeRecords); separate from `writer`, which packs writes. */
+  private readonly readScratch = new ByteWriter(64 * 1024);
   private readonly ttlMs: number;
   private closed = false;
 
@@ -217,20 +220,16 @@ class RedisOnlineStore implements OnlineStore {
 
   async read(view: Pick<OnlineView, 'name' | 'join_key'>, keys: readonly string[], features: readonly string[]): Promise<(OnlineRecord | null)[]> {
     return this.call(`reading ${keys.length} keys of view ${view.name}`, async () => {
-      const blobs = await this.fetch(view, keys);
+      const { records, schemaIds } = decodeRecords(await this.fetch(view, keys), this.readScratch);
       const maps = new Map<number, number[] | null>();
-      const out: (OnlineRecord | null)[] = [];
-      for (const blob of blobs) {
-        if (blob === null) {
-          out.push(null);
-          continue;
-        }
-        const rec = decodeRecord(blob);
-        let index = maps.get(rec.schema_id);
-        if (index === undefined) maps.set(rec.schema_id, (index = indexMap(await this.featuresOf(view.name, rec.schema_id), features)));
-        out.push({ event_ts: rec.event_ts, created_ts: rec.created_ts, values: pick(rec.values, index) });
+      for (let i = 0; i < records.length; i++) {
+        const rec = records[i];
+        if (!rec) continue;
+        let index = maps.get(schemaIds[i]!);
+        if (index === undefined) maps.set(schemaIds[i]!, (index = indexMap(await this.featuresOf(view.name, schemaIds[i]!), features)));
+        rec.values = pick(rec.values, index);
       }
-      return out;
+      return records;
     });
   }
 
@@ -239,9 +238,8 @@ class RedisOnlineStore implements OnlineStore {
    * per-key GETs are pipelined to each node.
    */
   private fetch(view: Pick<OnlineView, 'name'>, keys: readonly string[]): Promise<(Buffer | null)[]> {
-    const redisKeys = keys.map((k) => this.keyOf(view.name, k));
-    if (this.profile.mode === 'cluster') return Promise.all(redisKeys.map((k) => this.client.getBuffer(k)));
-    return redisKeys.length === 0 ? Promise.resolve([]) : this.client.mgetBuffer(redisKeys);
+    if (this.profile.mode === 'cluster') return Promise.all(keys.map((k) => this.client.getBuffer(this.keyOf(view.name, k))));
+    return keys.length === 0 ? Promise.resolve([]) : mgetPrefixed(this.client, this.keyOf(view.name, ''), keys, this.readScratch);
   }
 
   private masters(): RedisClient[] {

@@ -11,6 +11,7 @@ import type { Statement } from 'better-sqlite3';
 import { openDatabase, type Db, type Migration } from '../../../platform/db/sqlite.js';
 import { AppError } from '../../../platform/errors.js';
 import { checkRow, indexMap, parseValues, pick, schemaIdOf, valuesText } from './codec.js';
+import type { FeatureValue } from '../types.js';
 import type { OnlinePing, OnlineRecord, OnlineRow, OnlineStore, OnlineView, OnlineWriteResult } from './types.js';
 
 export const ONLINE_MIGRATIONS: readonly Migration[] = [
@@ -67,14 +68,16 @@ class SqliteOnlineStore implements OnlineStore {
       .raw(true);
     // A batch is one statement: SQLite walks the index for each key without a round trip through JS.
     // CROSS JOIN pins the order (keys outside, one primary-key probe each: left to itself the planner
-    // may scan the whole view instead); rows come back tagged with the key's position in the request,
-    // so they are placed without a map from key text.
+    // may scan the whole view instead). The rows come back as one JSON text of
+    // [position in the request, event_ts, created_ts, schema_id, values] entries, parsed by one
+    // JSON.parse: a JS row per key cost more than the B-tree probes (about 1.8 µs a row against 1.2),
+    // and a hundred small parses more than one large one.
     this.selectMany = db
       .prepare<[string, string]>(
-        `SELECT j.key, f.event_ts, f.created_ts, f.schema_id, f.payload
+        `SELECT '[' || group_concat('[' || j.key || ',' || f.event_ts || ',' || f.created_ts || ',' || f.schema_id || ',' || f.payload || ']', ',') || ']'
          FROM json_each(?) j CROSS JOIN online_features f ON f.view = ? AND f.entity_key = j.value`,
       )
-      .raw(true);
+      .pluck(true);
     this.schemaInsert = db.prepare('INSERT OR IGNORE INTO online_schemas (view, schema_id, features) VALUES (?, ?, ?)');
     this.schemaSelect = db.prepare<[string, number]>('SELECT features FROM online_schemas WHERE view = ? AND schema_id = ?').pluck(true);
   }
@@ -123,20 +126,24 @@ class SqliteOnlineStore implements OnlineStore {
   async read(view: Pick<OnlineView, 'name' | 'join_key'>, keys: readonly string[], features: readonly string[]): Promise<(OnlineRecord | null)[]> {
     this.assertOpen();
     const maps = new Map<number, number[] | null>();
-    const recordOf = (eventTs: number, createdTs: number, schemaId: number, payload: string): OnlineRecord => {
+    const recordOf = (eventTs: number, createdTs: number, schemaId: number, values: FeatureValue[]): OnlineRecord => {
       let index = maps.get(schemaId);
       if (index === undefined) maps.set(schemaId, (index = indexMap(this.featuresOf(view.name, schemaId), features)));
-      return { event_ts: eventTs, created_ts: createdTs, values: pick(parseValues(payload), index) };
+      return { event_ts: eventTs, created_ts: createdTs, values: pick(values, index) };
     };
     if (keys.length < 4) {
       return keys.map((key) => {
         const row = this.select.get(view.name, key) as RowOut | undefined;
-        return row ? recordOf(row[0], row[1], row[2], row[3]) : null;
+        return row ? recordOf(row[0], row[1], row[2], parseValues(row[3])) : null;
       });
     }
-    const rows = this.selectMany.all(JSON.stringify(keys), view.name) as [number, ...RowOut][];
+    const text = this.selectMany.get(JSON.stringify(keys), view.name) as string | null;
     const out = new Array<OnlineRecord | null>(keys.length).fill(null);
-    for (const r of rows) out[r[0]] = recordOf(r[1], r[2], r[3], r[4]);
+    if (text === null) return out;
+    for (const r of JSON.parse(text) as [number, number, number, number, FeatureValue[]][]) {
+      if (!Array.isArray(r[4])) throw new AppError('INTERNAL', `online.db holds something other than a JSON array of values for view ${view.name}`, { view: view.name, key: keys[r[0]] });
+      out[r[0]] = recordOf(r[1], r[2], r[3], r[4]);
+    }
     return out;
   }
 
