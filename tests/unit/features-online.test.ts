@@ -431,9 +431,12 @@ describe.each(BACKENDS.filter((b) => b.available))('online store: $name', (backe
     // A value that is no scalar at all fails the input check, naming its place.
     await expect(call({ taxi_id: ['a', { id: 'b' } as unknown as FeatureValue] }, ['taxi_activity:trips_1h'])).rejects.toMatchObject({
       code: 'INVALID_INPUT',
-      message: 'get-online-features: entities.taxi_id.1: expected a string, number, boolean or null; got object',
+      message: 'get-online-features: entities.taxi_id: value at position 1 is an object; expected a string, number, boolean or null',
     });
-    await expect(call({ taxi_id: 'a' as unknown as FeatureValue[] }, ['taxi_activity:trips_1h'])).rejects.toMatchObject({ code: 'INVALID_INPUT', message: expect.stringContaining('entities') });
+    await expect(call({ taxi_id: 'a' as unknown as FeatureValue[] }, ['taxi_activity:trips_1h'])).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+      message: 'get-online-features: entities.taxi_id: expected an array of entity values; got string',
+    });
     await expect(call({ trip_id: ['t1'] }, ['area_demand:trips_1h'])).rejects.toMatchObject({ code: 'INVALID_INPUT', message: expect.stringContaining('needs entity pickup_community_area') });
     await expect(call({ trip_id: ['t1', 't2'], taxi_id: ['x'] }, ['trip_features:company'])).rejects.toMatchObject({ message: expect.stringContaining('different lengths') });
     await expect(call({ trip_id: ['t1'] }, ['trip_features:distance'])).rejects.toMatchObject({ code: 'INVALID_INPUT', message: expect.stringContaining('trip_features:trip_distance') });

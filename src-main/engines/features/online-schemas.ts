@@ -71,19 +71,25 @@ export const FeatureStatusSchema = z.enum(['PRESENT', 'NULL_VALUE', 'NOT_FOUND',
 
 const isFeatureValue = (v: unknown): boolean => v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
 
+/** Why a column of entity values is refused: where the first bad value is, and what it is. */
+function entityValuesError(input: unknown): string {
+  if (!Array.isArray(input)) return `expected an array of entity values; got ${input === null ? 'null' : typeof input}`;
+  const at = input.findIndex((v) => !isFeatureValue(v));
+  const v: unknown = input[at];
+  return `value at position ${at} is ${Array.isArray(v) ? 'an array' : v === undefined ? 'undefined' : `an ${typeof v}`}; expected a string, number, boolean or null`;
+}
+
 /**
- * A column of entity values. Checked in one loop rather than as an array of a union: zod's array and
- * union parses allocated about 180 bytes per value, a seventh of a 100-row request's garbage, and garbage is what
- * sets the serving p99. Same errors: the position and what it expected.
+ * A column of entity values, checked by one plain predicate rather than as an array of a union: zod's
+ * array and union parses allocated about 180 bytes per value (a seventh of a 100-row request's garbage),
+ * and a refinement with a context kept more of each request alive across young collections, which made
+ * them slower. The error still names the position.
  */
-const EntityValuesSchema = z.custom<unknown[]>((v) => Array.isArray(v), { message: 'expected an array of entity values' }).superRefine((values, ctx) => {
-  for (let i = 0; i < values.length; i++) {
-    if (!isFeatureValue(values[i])) {
-      ctx.addIssue({ code: 'custom', path: [i], message: `expected a string, number, boolean or null; got ${Array.isArray(values[i]) ? 'an array' : typeof values[i]}` });
-      return;
-    }
-  }
-}) as unknown as z.ZodType<FeatureValue[], FeatureValue[]>;
+const EntityValuesSchema = z.custom<FeatureValue[]>((v) => Array.isArray(v) && v.every(isFeatureValue), {
+  error: (iss) => entityValuesError(iss.input),
+  // Not aborting lets the union of columns and rows report this issue rather than "Invalid input".
+  abort: false,
+});
 type FeatureValue = z.infer<typeof FeatureValueSchema>;
 
 /** At most this many entity rows per request. */
