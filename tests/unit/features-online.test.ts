@@ -1042,6 +1042,27 @@ describe('event time formatting', () => {
   });
 });
 
+describe('sqlite online store: a damaged row', () => {
+  it('fails the read with INTERNAL naming the view, whatever the damage, and reads the other rows once it is mended', async () => {
+    const t = tempWorkspace('taxi-online-damaged-');
+    const store = openSqliteOnlineStore(t.workspace.paths.onlineDb);
+    const raw = new Database(t.workspace.paths.onlineDb);
+    try {
+      await store.write(VIEW, ['k1', 'k2', 'k3', 'k4', 'bad'].map((k, i) => row(k, i + 1, i + 1, [i, 'x', true])));
+      for (const payload of ['{not json', '1],[2', '7']) {
+        raw.prepare("UPDATE online_features SET payload = ? WHERE entity_key = 'bad'").run(payload);
+        await expect(store.read(VIEW, ['k1', 'k2', 'bad', 'k3', 'k4'], ['a'])).rejects.toMatchObject({ code: 'INTERNAL', message: expect.stringContaining('view v1') });
+      }
+      raw.prepare("UPDATE online_features SET payload = '[9, \"y\", false]' WHERE entity_key = 'bad'").run();
+      expect((await store.read(VIEW, ['k1', 'k2', 'bad', 'k3', 'k4'], ['a', 'c'])).map((r) => r?.values)).toEqual([[0, true], [1, true], [9, false], [2, true], [3, true]]);
+    } finally {
+      raw.close();
+      await store.close();
+      t.cleanup();
+    }
+  });
+});
+
 describe('online store opening', () => {
   it('chooses SQLite for the local profile', async () => {
     const t = tempWorkspace('taxi-online-open-');

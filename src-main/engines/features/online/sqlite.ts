@@ -140,8 +140,16 @@ class SqliteOnlineStore implements OnlineStore {
     const text = this.selectMany.get(JSON.stringify(keys), view.name) as string | null;
     const out = new Array<OnlineRecord | null>(keys.length).fill(null);
     if (text === null) return out;
-    for (const r of JSON.parse(text) as [number, number, number, number, FeatureValue[]][]) {
-      if (!Array.isArray(r[4])) throw new AppError('INTERNAL', `online.db holds something other than a JSON array of values for view ${view.name}`, { view: view.name, key: keys[r[0]] });
+    const corrupt = (): AppError => new AppError('INTERNAL', `online.db holds something other than a JSON array of values for view ${view.name}`, { view: view.name });
+    let rows: unknown[];
+    try {
+      rows = JSON.parse(text) as unknown[];
+    } catch {
+      throw corrupt();
+    }
+    for (const r of rows as [number, number, number, number, FeatureValue[]][]) {
+      // A payload such as "1],[2" would shift the entries after it: every entry must have its five parts.
+      if (!Array.isArray(r) || r.length !== 5 || !Array.isArray(r[4])) throw corrupt();
       out[r[0]] = recordOf(r[1], r[2], r[3], r[4]);
     }
     return out;
