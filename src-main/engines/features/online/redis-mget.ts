@@ -11,15 +11,18 @@
 import { Command } from 'ioredis';
 import { ByteWriter } from './codec.js';
 
-const CRLF = 0x0a0d; // "\r\n" as a little-endian u16
-
 /** Writes a non-negative integer in decimal. */
 function writeDecimal(w: ByteWriter, n: number): void {
-  if (n < 10) {
-    w.buf[w.pos++] = 48 + n;
-    return;
-  }
-  w.pos += w.buf.write(String(n), w.pos, 'latin1');
+  let digits = 1;
+  for (let x = n; x >= 10; x = Math.floor(x / 10)) digits++;
+  for (let i = digits - 1, x = n; i >= 0; i--, x = Math.floor(x / 10)) w.buf[w.pos + i] = 48 + (x % 10);
+  w.pos += digits;
+}
+
+/** Byte length of `s` in UTF-8: its length when it is ASCII (the usual key), without a native call. */
+function utf8Length(s: string): number {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= 0x80) return Buffer.byteLength(s, 'utf8');
+  return s.length;
 }
 
 /** A command whose wire form was built beforehand. */
@@ -38,23 +41,29 @@ class PackedCommand extends Command {
 
 /** The RESP frame of `MGET prefix+key…`; `scratch` is reused, the frame returned is a copy of its own. */
 export function mgetFrame(prefix: string, keys: readonly string[], scratch: ByteWriter): Buffer {
-  const prefixBytes = Buffer.byteLength(prefix);
+  const head = Buffer.from(prefix, 'utf8');
   scratch.reset();
   scratch.ensure(32);
   scratch.buf[scratch.pos++] = 0x2a; // *
   writeDecimal(scratch, keys.length + 1);
   scratch.pos += scratch.buf.write('\r\n$4\r\nMGET\r\n', scratch.pos, 'latin1');
   for (const key of keys) {
-    const keyBytes = prefixBytes + Buffer.byteLength(key);
-    scratch.ensure(keyBytes + 24);
-    scratch.buf[scratch.pos++] = 0x24; // $
-    writeDecimal(scratch, keyBytes);
-    scratch.buf.writeUInt16LE(CRLF, scratch.pos);
-    scratch.pos += 2;
-    scratch.pos += scratch.buf.write(prefix, scratch.pos, 'utf8');
-    scratch.pos += scratch.buf.write(key, scratch.pos, 'utf8');
-    scratch.buf.writeUInt16LE(CRLF, scratch.pos);
-    scratch.pos += 2;
+    // Plain loops, not Buffer.write per piece: a native call each was a tenth of a 100-key read.
+    const keyBytes = utf8Length(key);
+    scratch.ensure(16 + head.length + keyBytes);
+    const buf = scratch.buf;
+    buf[scratch.pos++] = 0x24; // $
+    writeDecimal(scratch, head.length + keyBytes);
+    buf[scratch.pos++] = 0x0d;
+    buf[scratch.pos++] = 0x0a;
+    for (let i = 0; i < head.length; i++) buf[scratch.pos + i] = head[i]!;
+    scratch.pos += head.length;
+    if (keyBytes === key.length) {
+      for (let i = 0; i < keyBytes; i++) buf[scratch.pos + i] = key.charCodeAt(i);
+    } else buf.write(key, scratch.pos, 'utf8');
+    scratch.pos += keyBytes;
+    buf[scratch.pos++] = 0x0d;
+    buf[scratch.pos++] = 0x0a;
   }
   // A copy: the socket may still hold the frame when the next read reuses the scratch.
   return Buffer.from(scratch.view());
