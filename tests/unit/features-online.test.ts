@@ -458,7 +458,15 @@ describe.each(BACKENDS.filter((b) => b.available))('online store: $name', (backe
     expect(() => (first.results[0]!.event_timestamps[0] = 'x')).toThrow(TypeError);
     const second = await ask();
     expect(second.results).toEqual(first.results);
+    expect(second.results[1]!.statuses).toBe(trips1h!.statuses);
     expect(second.results[0]!.event_timestamps).toEqual(['1970-01-01T00:00:00.000Z', '1970-01-01T00:00:00.000Z']);
+    // A bulk request's constant columns are its own, not kept for sharing.
+    const bulk = () =>
+      getOnlineFeatures({ entities: { pickup_community_area: new Array<number>(10_001).fill(8) }, features: ['area_demand:trips_1h'] }, { workspace: ws, store, now: () => now });
+    const [a, b] = [await bulk(), await bulk()];
+    expect(a.results[1]!.statuses.every((x) => x === 'PRESENT')).toBe(true);
+    expect(a.results[1]!.statuses).not.toBe(b.results[1]!.statuses);
+    expect(a.results[1]!.statuses).toEqual(b.results[1]!.statuses);
   });
 
   it('materializes the latest row per entity in [start, end), then incrementally from the watermark', async () => {

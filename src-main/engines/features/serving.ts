@@ -155,6 +155,9 @@ function readView(store: OnlineStore, s: ViewSelection, keys: readonly string[])
   return store.read({ name: s.view.name, join_key: s.view.entity.join_key }, keys, s.features.map((f) => f.name));
 }
 
+/** Longest constant column kept for sharing (see constantColumn). */
+const MAX_SHARED_COLUMN = 10_000;
+
 /**
  * A column of one repeated value, shared by every response that needs one of this length and frozen so
  * that sharing is safe. Most columns of a healthy store are all PRESENT, and entity columns are all
@@ -164,10 +167,13 @@ function readView(store: OnlineStore, s: ViewSelection, keys: readonly string[])
 function constantColumn<T>(cache: Map<number, readonly T[]>, value: T, n: number): T[] {
   let column = cache.get(n);
   if (column === undefined) {
-    // A few lengths are kept: clients send batches of a handful of sizes.
-    if (cache.size >= 8) cache.clear();
     column = Object.freeze(new Array<T>(n).fill(value));
-    cache.set(n, column);
+    // A few lengths of online-sized batches are kept (clients send a handful of sizes); a bulk request
+    // of many thousand rows gets a column of its own rather than pinning it in memory.
+    if (n <= MAX_SHARED_COLUMN) {
+      if (cache.size >= 8) cache.clear();
+      cache.set(n, column);
+    }
   }
   return column as T[];
 }
