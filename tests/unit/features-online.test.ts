@@ -1050,6 +1050,81 @@ describe('event time formatting', () => {
   });
 });
 
+describe('sqlite online store: the row cache', () => {
+  let t: ReturnType<typeof tempWorkspace>;
+  let store: OnlineStore;
+  let other: OnlineStore;
+  beforeEach(() => {
+    t = tempWorkspace('taxi-online-cache-');
+    store = openSqliteOnlineStore(t.workspace.paths.onlineDb, { cacheRows: 5 });
+    // Another connection to the same file, as a materialization job in a worker has.
+    other = openSqliteOnlineStore(t.workspace.paths.onlineDb, { cacheRows: 0 });
+  });
+  afterEach(async () => {
+    await store.close();
+    await other.close();
+    t.cleanup();
+  });
+  const keys = ['k1', 'k2', 'k3', 'k4', 'k5'];
+  const valuesOf = async (s: OnlineStore, ks: string[] = keys) => (await s.read(VIEW, ks, ['a', 'b', 'c'])).map((r) => r?.values ?? null);
+
+  it("serves what the database holds now: another connection's write is seen by the next read", async () => {
+    await other.write(VIEW, keys.map((k, i) => row(k, 1, 1, [i, 'old', true])));
+    expect(await valuesOf(store)).toEqual(keys.map((_, i) => [i, 'old', true]));
+    expect((await store.ping()).detail).toContain('5 row(s) of 1 view(s) cached');
+    await other.write(VIEW, [row('k3', 2, 2, [30, 'new', false])]);
+    expect((await valuesOf(store))[2]).toEqual([30, 'new', false]);
+    // A key first written elsewhere after it was asked for (and found missing) is found.
+    expect(await valuesOf(store, ['k6'])).toEqual([null]);
+    await other.write(VIEW, [row('k6', 1, 1, [6, 'six', null])]);
+    expect(await valuesOf(store, ['k6'])).toEqual([[6, 'six', null]]);
+  });
+
+  it('forgets keys it writes itself, and a view it deletes or drops', async () => {
+    await store.write(VIEW, keys.map((k, i) => row(k, 1, 1, [i, 'x', true])));
+    await valuesOf(store);
+    await store.write(VIEW, [row('k2', 3, 3, [99, 'mine', false])]);
+    expect((await valuesOf(store))[1]).toEqual([99, 'mine', false]);
+    // Kept-newer rows still read as stored.
+    await store.write(VIEW, [row('k2', 2, 2, [-1, 'older', false])]);
+    expect((await valuesOf(store))[1]).toEqual([99, 'mine', false]);
+    await store.deleteView(VIEW);
+    expect(await valuesOf(store)).toEqual(keys.map(() => null));
+    await store.write(VIEW, [row('k1', 1, 1, [1, 'back', true])]);
+    await valuesOf(store);
+    await store.drop();
+    expect(await valuesOf(store, ['k1'])).toEqual([null]);
+  });
+
+  it('leaves a view with more rows than its capacity uncached, and reads it right all the same', async () => {
+    const many = Array.from({ length: 12 }, (_, i) => `m${i}`);
+    await other.write(VIEW, many.map((k, i) => row(k, 1, 1, [i, k, i % 2 === 0])));
+    expect(await valuesOf(store, many)).toEqual(many.map((k, i) => [i, k, i % 2 === 0]));
+    expect((await store.ping()).detail).toContain('read from disk every time: v1');
+    await other.write(VIEW, [row('m0', 5, 5, [100, 'changed', false])]);
+    expect((await valuesOf(store, many))[0]).toEqual([100, 'changed', false]);
+  });
+
+  it('stops caching a view that outgrows its capacity later', async () => {
+    const view2: OnlineView = { ...VIEW, name: 'v2' };
+    await other.write(view2, [row('a', 1, 1, [1, 'a', true]), row('b', 1, 1, [2, 'b', true])]);
+    expect((await store.read(view2, ['a', 'b'], ['a'])).map((r) => r?.values)).toEqual([[1], [2]]);
+    expect((await store.ping()).detail).toContain('2 row(s) of 1 view(s) cached');
+    const more = Array.from({ length: 8 }, (_, i) => `n${i}`);
+    await other.write(view2, more.map((k, i) => row(k, 1, 1, [10 + i, k, false])));
+    expect((await store.read(view2, ['a', 'b', ...more], ['a'])).map((r) => r?.values[0])).toEqual([1, 2, ...more.map((_, i) => 10 + i)]);
+    expect((await store.ping()).detail).toContain('read from disk every time: v2');
+  });
+
+  it('hands out values no caller can change under the next one', async () => {
+    await store.write(VIEW, [row('k1', 1, 1, [1, 'one', true])]);
+    const [first] = await store.read(VIEW, ['k1'], ['a', 'b', 'c']);
+    expect(() => (first!.values as unknown[]).push(2)).toThrow(TypeError);
+    const [again] = await store.read(VIEW, ['k1'], ['a', 'b', 'c']);
+    expect(again!.values).toEqual([1, 'one', true]);
+  });
+});
+
 describe('sqlite online store: a damaged row', () => {
   it('fails the read with INTERNAL naming the view, whatever the damage, and reads the other rows once it is mended', async () => {
     const t = tempWorkspace('taxi-online-damaged-');
