@@ -87,9 +87,20 @@ describe.skipIf(!mlflow)('models on an MLflow server', () => {
   it('serves the champion from online features and follows the alias when it moves', async () => {
     const db = await openEngineDb(ws, { threads: 1, memoryLimit: '256MB' });
     const ref = await referenceFromRegistry(registry, ws, name, linear.version);
-    const [trip] = await queryRows<{ trip_id: string; taxi_id: string }>(db.conn, `SELECT trip_id, taxi_id FROM read_parquet(${sqlString(ref.evalParquet)}) ORDER BY event_timestamp DESC LIMIT 1`);
+    const [trip] = await queryRows<{ trip_id: string; taxi_id: string; at: number }>(
+      db.conn,
+      `SELECT trip_id, taxi_id, CAST(epoch_ms(event_timestamp) AS DOUBLE) AS at FROM read_parquet(${sqlString(ref.evalParquet)}) ORDER BY event_timestamp DESC LIMIT 1`,
+    );
     db.close();
-    const p = new Predictor({ registry, store, config: { ...ws.config, models: { ...ws.config.models, registered_model: name, serving: { ...ws.config.models.serving, challenger_share: 0 } } }, workspace: ws });
+    // Served a minute after that trip: with the wall clock the trip fell outside trip_features' one-day
+    // ttl whenever the test ran late in the UTC day (the trips end yesterday).
+    const p = new Predictor({
+      registry,
+      store,
+      config: { ...ws.config, models: { ...ws.config.models, registered_model: name, serving: { ...ws.config.models.serving, challenger_share: 0 } } },
+      workspace: ws,
+      now: () => trip!.at + 60_000,
+    });
     const a = await p.predict({ requests: [{ trip_id: trip!.trip_id, taxi_id: trip!.taxi_id }] });
     expect(a.predictions[0]).toMatchObject({ model_version: linear.version, variant: 'champion' });
     expect(a.predictions[0]!.feature_statuses.trip_features__trip_distance).toBe('PRESENT');
