@@ -1135,6 +1135,8 @@ describe('sqlite online store: a damaged row', () => {
       for (const payload of ['{not json', '1],[2', '7']) {
         raw.prepare("UPDATE online_features SET payload = ? WHERE entity_key = 'bad'").run(payload);
         await expect(store.read(VIEW, ['k1', 'k2', 'bad', 'k3', 'k4'], ['a'])).rejects.toMatchObject({ code: 'INTERNAL', message: expect.stringContaining('view v1') });
+        // A read of fewer keys goes through single-row lookups: the same error.
+        await expect(store.read(VIEW, ['bad'], ['a'])).rejects.toMatchObject({ code: 'INTERNAL', message: expect.stringContaining('view v1') });
       }
       raw.prepare("UPDATE online_features SET payload = '[9, \"y\", false]' WHERE entity_key = 'bad'").run();
       expect((await store.read(VIEW, ['k1', 'k2', 'bad', 'k3', 'k4'], ['a', 'c'])).map((r) => r?.values)).toEqual([[0, true], [1, true], [9, false], [2, true], [3, true]]);

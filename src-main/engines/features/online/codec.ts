@@ -71,9 +71,19 @@ export function valuesText(values: readonly FeatureValue[] | string): string {
   return typeof values === 'string' ? values : JSON.stringify(values);
 }
 
-export function parseValues(text: string): FeatureValue[] {
-  const v = JSON.parse(text) as unknown;
-  if (!Array.isArray(v)) throw new AppError('INTERNAL', 'an online row holds something other than a JSON array of values');
+/** The one error for a stored row whose values are not a JSON array: the store is damaged, not the request. */
+export function corruptValues(view: string): AppError {
+  return new AppError('INTERNAL', `an online row of view ${view} holds something other than a JSON array of values`, { view });
+}
+
+export function parseValues(text: string, view: string): FeatureValue[] {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    throw corruptValues(view);
+  }
+  if (!Array.isArray(v)) throw corruptValues(view);
   return v as FeatureValue[];
 }
 
@@ -121,7 +131,7 @@ const readU48 = (buf: Buffer, at: number): number => buf.readUInt16BE(at) * 0x1_
  * and parsed by one JSON.parse: a string and a parse per record were the largest share of a Redis
  * read's garbage. `scratch` is reused between calls.
  */
-export function decodeRecords(blobs: readonly (Buffer | null)[], scratch: ByteWriter): DecodedRecords {
+export function decodeRecords(view: string, blobs: readonly (Buffer | null)[], scratch: ByteWriter): DecodedRecords {
   scratch.reset();
   scratch.ensure(2);
   scratch.buf[scratch.pos++] = 0x5b; // [
@@ -137,21 +147,20 @@ export function decodeRecords(blobs: readonly (Buffer | null)[], scratch: ByteWr
   }
   scratch.ensure(1);
   scratch.buf[scratch.pos++] = 0x5d; // ]
-  const notValues = (): AppError => new AppError('INTERNAL', 'an online row holds something other than a JSON array of values');
   let values: unknown[];
   try {
     values = JSON.parse(scratch.buf.toString('utf8', 0, scratch.pos)) as unknown[];
   } catch {
-    throw notValues();
+    throw corruptValues(view);
   }
   // A record holding "1],[2" would parse as two: the count must match as well as the types.
-  if (values.length !== found) throw notValues();
+  if (values.length !== found) throw corruptValues(view);
   let k = 0;
   const schemaIds = new Uint32Array(blobs.length);
   const records = blobs.map((blob, i): OnlineRecord | null => {
     if (blob === null) return null;
     const v = values[k++];
-    if (!Array.isArray(v)) throw notValues();
+    if (!Array.isArray(v)) throw corruptValues(view);
     schemaIds[i] = blob.readUInt32BE(STAMP_BYTES);
     return { event_ts: readU48(blob, 0), created_ts: readU48(blob, 6), values: v as FeatureValue[] };
   });

@@ -220,7 +220,7 @@ class RedisOnlineStore implements OnlineStore {
 
   async read(view: Pick<OnlineView, 'name' | 'join_key'>, keys: readonly string[], features: readonly string[]): Promise<(OnlineRecord | null)[]> {
     return this.call(`reading ${keys.length} keys of view ${view.name}`, async () => {
-      const { records, schemaIds } = decodeRecords(await this.fetch(view, keys), this.readScratch);
+      const { records, schemaIds } = decodeRecords(view.name, await this.fetch(view, keys), this.readScratch);
       const maps = new Map<number, number[] | null>();
       for (let i = 0; i < records.length; i++) {
         const rec = records[i];

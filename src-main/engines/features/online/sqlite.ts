@@ -10,7 +10,7 @@
 import type { Statement } from 'better-sqlite3';
 import { openDatabase, type Db, type Migration } from '../../../platform/db/sqlite.js';
 import { AppError } from '../../../platform/errors.js';
-import { checkRow, indexMap, parseValues, pick, schemaIdOf, valuesText } from './codec.js';
+import { checkRow, corruptValues, indexMap, parseValues, pick, schemaIdOf, valuesText } from './codec.js';
 import { RowCache, type CachedRow } from './row-cache.js';
 import type { FeatureValue } from '../types.js';
 import type { OnlinePing, OnlineRecord, OnlineRow, OnlineStore, OnlineView, OnlineWriteResult } from './types.js';
@@ -172,22 +172,21 @@ class SqliteOnlineStore implements OnlineStore {
     if (keys.length < 4) {
       return keys.map((key) => {
         const row = this.select.get(view, key) as RowOut | undefined;
-        return row ? { event_ts: row[0], created_ts: row[1], schema_id: row[2], values: parseValues(row[3]) } : null;
+        return row ? { event_ts: row[0], created_ts: row[1], schema_id: row[2], values: parseValues(row[3], view) } : null;
       });
     }
     const out = new Array<CachedRow | null>(keys.length).fill(null);
     const text = this.selectMany.get(JSON.stringify(keys), view) as string | null;
     if (text === null) return out;
-    const corrupt = (): AppError => new AppError('INTERNAL', `online.db holds something other than a JSON array of values for view ${view}`, { view });
     let rows: unknown[];
     try {
       rows = JSON.parse(text) as unknown[];
     } catch {
-      throw corrupt();
+      throw corruptValues(view);
     }
     for (const r of rows as [number, number, number, number, FeatureValue[]][]) {
       // A payload such as "1],[2" would shift the entries after it: every entry must have its five parts.
-      if (!Array.isArray(r) || r.length !== 5 || !Array.isArray(r[4])) throw corrupt();
+      if (!Array.isArray(r) || r.length !== 5 || !Array.isArray(r[4])) throw corruptValues(view);
       out[r[0]] = { event_ts: r[1], created_ts: r[2], schema_id: r[3], values: r[4] };
     }
     return out;
