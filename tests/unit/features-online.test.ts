@@ -1050,19 +1050,41 @@ describe('event time formatting', () => {
   });
 });
 
-describe('sqlite online store: the row cache', () => {
+/** Two stores on one backend: `store` caches up to 5 rows per view, `other` (a job's, another process's) none. */
+const CACHE_BACKENDS: { name: string; available: boolean; open(ws: Workspace, prefix: string, cacheRows: number): Promise<OnlineStore>; cleanup(prefix: string): Promise<void> }[] = [
+  { name: 'sqlite', available: true, open: async (ws, _p, cacheRows) => openSqliteOnlineStore(ws.paths.onlineDb, { cacheRows }), cleanup: async () => undefined },
+  {
+    name: 'redis',
+    available: redis !== null,
+    open: (_ws, keyPrefix, cacheRows) => openRedisOnlineStore(redisProfile(redis!.url, 'standalone'), { keyPrefix, cacheRows }),
+    async cleanup(prefix) {
+      const c = new Redis(redis!.url);
+      try {
+        await dropPrefix(c, prefix);
+      } finally {
+        c.disconnect();
+      }
+    },
+  },
+];
+
+describe.each(CACHE_BACKENDS.filter((b) => b.available))('online store row cache: $name', (backend) => {
   let t: ReturnType<typeof tempWorkspace>;
   let store: OnlineStore;
   let other: OnlineStore;
-  beforeEach(() => {
+  let prefix: string;
+  let n = 0;
+  beforeEach(async () => {
     t = tempWorkspace('taxi-online-cache-');
-    store = openSqliteOnlineStore(t.workspace.paths.onlineDb, { cacheRows: 5 });
-    // Another connection to the same file, as a materialization job in a worker has.
-    other = openSqliteOnlineStore(t.workspace.paths.onlineDb, { cacheRows: 0 });
+    prefix = `${RUN}-cache-${backend.name}-${n++}:`;
+    store = await backend.open(t.workspace, prefix, 5);
+    // Another connection to the same store, as a materialization job in a worker has.
+    other = await backend.open(t.workspace, prefix, 0);
   });
   afterEach(async () => {
     await store.close();
     await other.close();
+    await backend.cleanup(prefix);
     t.cleanup();
   });
   const keys = ['k1', 'k2', 'k3', 'k4', 'k5'];
@@ -1100,7 +1122,7 @@ describe('sqlite online store: the row cache', () => {
     const many = Array.from({ length: 12 }, (_, i) => `m${i}`);
     await other.write(VIEW, many.map((k, i) => row(k, 1, 1, [i, k, i % 2 === 0])));
     expect(await valuesOf(store, many)).toEqual(many.map((k, i) => [i, k, i % 2 === 0]));
-    expect((await store.ping()).detail).toContain('read from disk every time: v1');
+    expect((await store.ping()).detail).toContain('read from the store every time: v1');
     await other.write(VIEW, [row('m0', 5, 5, [100, 'changed', false])]);
     expect((await valuesOf(store, many))[0]).toEqual([100, 'changed', false]);
   });
@@ -1113,7 +1135,7 @@ describe('sqlite online store: the row cache', () => {
     const more = Array.from({ length: 8 }, (_, i) => `n${i}`);
     await other.write(view2, more.map((k, i) => row(k, 1, 1, [10 + i, k, false])));
     expect((await store.read(view2, ['a', 'b', ...more], ['a'])).map((r) => r?.values[0])).toEqual([1, 2, ...more.map((_, i) => 10 + i)]);
-    expect((await store.ping()).detail).toContain('read from disk every time: v2');
+    expect((await store.ping()).detail).toContain('read from the store every time: v2');
   });
 
   it('hands out values no caller can change under the next one', async () => {
@@ -1122,6 +1144,106 @@ describe('sqlite online store: the row cache', () => {
     expect(() => (first!.values as unknown[]).push(2)).toThrow(TypeError);
     const [again] = await store.read(VIEW, ['k1'], ['a', 'b', 'c']);
     expect(again!.values).toEqual([1, 'one', true]);
+  });
+
+  it('never serves a value older than the last write that finished, with reads and writes interleaved', { timeout: 60_000 }, async () => {
+    const ks = ['k1', 'k2', 'k3', 'k4'];
+    const latest = new Map<string, number>();
+    const written = async (k: string, v: number) => {
+      await other.write(VIEW, [row(k, v, v, [v, k, true])]);
+      latest.set(k, Math.max(latest.get(k) ?? 0, v));
+    };
+    const check = async () => {
+      const floor = new Map(latest);
+      const got = await store.read(VIEW, ks, ['a']);
+      ks.forEach((k, i) => expect((got[i]?.values[0] as number | undefined) ?? 0).toBeGreaterThanOrEqual(floor.get(k) ?? 0));
+    };
+    // Deterministic interleavings: writes of one key among reads in flight, a few hundred times.
+    let seed = 7;
+    const next = () => (seed = (seed * 48271) % 2147483647);
+    for (let v = 1; v <= 300; v++) {
+      const k = ks[next() % ks.length]!;
+      const inFlight = [check(), written(k, v), check()];
+      if (next() % 3 === 0) inFlight.push(store.read(VIEW, [k], ['a']).then(() => undefined));
+      await Promise.all(inFlight);
+      await check();
+    }
+    expect((await store.read(VIEW, ks, ['a'])).map((r) => r?.values[0] ?? 0)).toEqual(ks.map((k) => latest.get(k) ?? 0));
+  });
+});
+
+describe.skipIf(!redis)('redis online store: the row cache and view versions', () => {
+  let admin: Redis;
+  const p = `${RUN}-versions:`;
+  beforeAll(() => {
+    admin = new Redis(redis!.url);
+  });
+  afterAll(async () => {
+    await dropPrefix(admin, p);
+    admin.disconnect();
+  });
+
+  it('caches a view only while it has a version: rows set behind its back are read from Redis every time', async () => {
+    const store = await openRedisOnlineStore(redisProfile(redis!.url, 'standalone'), { keyPrefix: p, cacheRows: 5 });
+    try {
+      await store.write(VIEW, [row('k1', 1, 1, [1, 'one', true])]);
+      const record = (await admin.getBuffer(`${p}v1:k1`))!;
+      expect(await admin.get(`${p}#version:v1`)).toMatch(/^[0-9a-f]{16}\.\d+ 1$/);
+      expect(await store.read(VIEW, ['k1'], ['a'])).toEqual([{ event_ts: 1, created_ts: 1, values: [1] }]);
+      expect((await store.ping()).detail).toContain('1 row(s) of 1 view(s) cached');
+      // An older app wrote rows without a version: nothing of the view is cached, and a change is seen.
+      await admin.del(`${p}#version:v1`);
+      expect(await store.read(VIEW, ['k1'], ['b'])).toEqual([{ event_ts: 1, created_ts: 1, values: ['one'] }]);
+      expect((await store.ping()).detail).toContain('0 row(s) of 0 view(s) cached');
+      await admin.set(`${p}v1:k2`, record);
+      expect((await store.read(VIEW, ['k2'], ['b']))[0]?.values).toEqual(['one']);
+      await admin.del(`${p}v1:k2`);
+      expect(await store.read(VIEW, ['k2'], ['b'])).toEqual([null]);
+      // The next write versions the view again.
+      await store.write(VIEW, [row('k3', 1, 1, [3, 'three', true])]);
+      await store.read(VIEW, ['k1', 'k3'], ['a']);
+      expect((await store.ping()).detail).toContain('2 row(s) of 1 view(s) cached');
+      // A write that stores nothing (an older row) leaves the version, and the cache, as they are.
+      const version = await admin.get(`${p}#version:v1`);
+      expect(await store.write(VIEW, [row('k3', 0, 0, [0, 'older', false])])).toMatchObject({ written: 0 });
+      expect(await admin.get(`${p}#version:v1`)).toBe(version);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('knows from the version how many rows a view has, and never caches one too big, not even its first rows', async () => {
+    const q = `${p}size:`;
+    const store = await openRedisOnlineStore(redisProfile(redis!.url, 'standalone'), { keyPrefix: q, cacheRows: 5 });
+    const writer = await openRedisOnlineStore(redisProfile(redis!.url, 'standalone'), { keyPrefix: q, cacheRows: 0 });
+    try {
+      const keys = ['a', 'b', 'c', 'd', 'e', 'f'];
+      await writer.write(VIEW, keys.slice(0, 4).map((k, i) => row(k, 1, 1, [i, k, true])));
+      // Rewriting rows creates none; new keys add to the count.
+      await writer.write(VIEW, keys.slice(0, 4).map((k, i) => row(k, 2, 2, [i, k, true])));
+      expect((await admin.get(`${q}#version:v1`))!.split(' ')[1]).toBe('4');
+      await store.read(VIEW, ['a'], ['a']);
+      expect((await store.ping()).detail).toContain('1 row(s) of 1 view(s) cached');
+      await writer.write(VIEW, keys.slice(4).map((k, i) => row(k, 1, 1, [i, k, true])));
+      expect((await admin.get(`${q}#version:v1`))!.split(' ')[1]).toBe('6');
+      expect((await store.read(VIEW, ['a', 'f'], ['b'])).map((r) => r?.values[0])).toEqual(['a', 'f']);
+      expect((await store.ping()).detail).toMatch(/0 row\(s\) of 0 view\(s\) cached; read from the store every time: v1/);
+    } finally {
+      await store.close();
+      await writer.close();
+      await dropPrefix(admin, q);
+    }
+  });
+
+  it('a store with a key TTL caches nothing, since an expiring key is a change no version records', async () => {
+    const store = await openRedisOnlineStore(redisProfile(redis!.url, 'standalone', { key_ttl_seconds: 60 }), { keyPrefix: `${p}ttl:` });
+    try {
+      await store.write(VIEW, [row('k1', 1, 1, [1, 'one', true])]);
+      await store.read(VIEW, ['k1'], ['a']);
+      expect((await store.ping()).detail).toContain('row cache off');
+    } finally {
+      await store.close();
+    }
   });
 });
 

@@ -1,30 +1,42 @@
 /**
- * Decoded rows of the SQLite online store's smaller views, kept in memory between reads.
+ * Decoded rows of an online store's smaller views, kept in memory between reads (both stores use it).
  *
  * A serving request reads every view it names, and views keyed by a small entity (taxis, community
- * areas) are read again and again. Served from here, such a row costs neither a B-tree probe nor a JSON
- * parse, nor the garbage of one: garbage is what sets the serving p99 (a young collection takes about a
+ * areas) are read again and again. Served from here, such a row costs neither a lookup nor a JSON parse,
+ * nor the garbage of one: garbage is what sets the serving p99 (a young collection takes about a
  * millisecond).
  *
- * Exactness: the cache holds only what the database holds now.
- * - Other connections' writes (a materialization job, another process): the store reads SQLite's
- *   `PRAGMA data_version` before every read and empties the cache when it moved.
- * - This connection's own writes forget the keys they wrote; deletes and drops forget the view.
+ * Exactness: the cache holds only what the store holds now. How a store knows is its own (see sqlite.ts
+ * and redis.ts); the cache offers two ways:
+ * - one version for the whole store (`sync`, SQLite's `PRAGMA data_version`): when it moves, every view
+ *   is forgotten;
+ * - a version per view (`moveTo`, a token Redis keeps next to the view's rows): rows are only ever put
+ *   under the version they were read with, and a view whose version changed starts afresh.
  *
  * A view with more rows than `capacity` is not cached at all: a view of a million trips read at random
- * would only churn entries through the old generation. Its size is checked the first time it is read
- * (counting stops at capacity + 1), and a view that outgrows the cache later is found out when the
- * cache fills up. Either way it stays uncached for the life of the store, or until it is deleted.
+ * would only churn entries through the old generation. A store may check a view's size the first time it
+ * is read (`caches` with a counter; counting stops at capacity + 1); either way a view that outgrows the
+ * cache is found out when the cache fills up. It then stays uncached for the life of the store, or until
+ * it is deleted.
  */
 import type { FeatureValue } from '../types.js';
+import type { OnlineRecord } from './types.js';
 
-/** A stored row as decoded: values in the order of the feature list `schema_id` names. */
+/** A stored row as decoded: the record with its values in the order of the feature list `schema_id` names. */
 export interface CachedRow {
-  event_ts: number;
-  created_ts: number;
   schema_id: number;
-  /** Frozen: records handed out share it. */
-  values: readonly FeatureValue[];
+  /** Frozen once cached, values included: reads that want every stored feature in order hand it out as it is. */
+  record: OnlineRecord;
+}
+
+/**
+ * The record of `row` with the wanted features (`index` from indexMap): the row's own record when they
+ * are the stored ones in order — no garbage per row, which is the point of the cache.
+ */
+export function recordWith(row: CachedRow, index: readonly number[] | null): OnlineRecord {
+  if (index === null) return row.record;
+  const r = row.record;
+  return { event_ts: r.event_ts, created_ts: r.created_ts, values: index.map((i) => (i < 0 ? undefined : (r.values[i] ?? null))) as (FeatureValue | undefined)[] };
 }
 
 export interface RowCacheStats {
@@ -36,6 +48,8 @@ export interface RowCacheStats {
 export class RowCache {
   private version: number | null = null;
   private readonly views = new Map<string, Map<string, CachedRow>>();
+  /** The per-view version the rows in `views` were read at (stores that version views one by one). */
+  private readonly tokens = new Map<string, string>();
   private readonly tooBig = new Set<string>();
   /** Views whose size was checked (see caches()). */
   private readonly counted = new Set<string>();
@@ -54,9 +68,9 @@ export class RowCache {
    * rows it has: a view already too big is never cached, so its rows do not churn through the cache
    * before it is found out.
    */
-  caches(view: string, countUpTo: (limit: number) => number): boolean {
+  caches(view: string, countUpTo?: (limit: number) => number): boolean {
     if (this.capacity <= 0 || this.tooBig.has(view)) return false;
-    if (!this.counted.has(view)) {
+    if (countUpTo && !this.counted.has(view)) {
       this.counted.add(view);
       if (countUpTo(this.capacity + 1) > this.capacity) {
         this.tooBig.add(view);
@@ -64,6 +78,31 @@ export class RowCache {
       }
     }
     return true;
+  }
+
+  /** A store that knows a view's size tells it here: a view with more rows than the capacity is not cached. */
+  noteSize(view: string, rows: number): void {
+    if (rows > this.capacity && this.capacity > 0 && !this.tooBig.has(view)) {
+      this.tooBig.add(view);
+      this.views.delete(view);
+    }
+  }
+
+  /** The version the view's cached rows were read at; null when none is cached. */
+  tokenOf(view: string): string | null {
+    return this.tokens.get(view) ?? null;
+  }
+
+  /**
+   * Moves the view to version `token` (null: the store has no version for it, so nothing of it may be
+   * cached): rows of another version are forgotten. Returns whether rows read at `token` may be put.
+   */
+  moveTo(view: string, token: string | null): boolean {
+    if (this.tokens.get(view) === token) return token !== null && this.caches(view);
+    this.views.delete(view);
+    if (token === null) this.tokens.delete(view);
+    else this.tokens.set(view, token);
+    return token !== null && this.caches(view);
   }
 
   get(view: string, key: string): CachedRow | undefined {
@@ -79,7 +118,8 @@ export class RowCache {
       this.views.delete(view);
       return;
     }
-    Object.freeze(row.values);
+    Object.freeze(row.record.values);
+    Object.freeze(row.record);
     rows.set(key, row);
   }
 
@@ -93,10 +133,12 @@ export class RowCache {
   forgetView(view: string | null): void {
     if (view === null) {
       this.views.clear();
+      this.tokens.clear();
       this.tooBig.clear();
       this.counted.clear();
     } else {
       this.views.delete(view);
+      this.tokens.delete(view);
       this.tooBig.delete(view);
       this.counted.delete(view);
     }
@@ -107,4 +149,17 @@ export class RowCache {
     for (const m of this.views.values()) rows += m.size;
     return { rows, views: this.views.size, too_big: [...this.tooBig].sort() };
   }
+
+  /** For a store's ping: what is cached, and which views are read from the store every time. */
+  describe(): string {
+    if (this.capacity <= 0) return 'row cache off';
+    const c = this.stats();
+    return `${c.rows} row(s) of ${c.views} view(s) cached${c.too_big.length ? `; read from the store every time: ${c.too_big.join(', ')}` : ''}`;
+  }
 }
+
+/**
+ * Rows per view a store keeps decoded in memory: enough for every taxi or community area, about 4–8 MB
+ * per view at full size. A view with more rows is read from the store every time.
+ */
+export const DEFAULT_CACHE_ROWS = 20_000;

@@ -10,8 +10,8 @@
 import type { Statement } from 'better-sqlite3';
 import { openDatabase, type Db, type Migration } from '../../../platform/db/sqlite.js';
 import { AppError } from '../../../platform/errors.js';
-import { checkRow, corruptValues, indexMap, parseValues, pick, schemaIdOf, valuesText } from './codec.js';
-import { RowCache, type CachedRow } from './row-cache.js';
+import { checkRow, corruptValues, indexMap, parseValues, schemaIdOf, valuesText } from './codec.js';
+import { DEFAULT_CACHE_ROWS, recordWith, RowCache, type CachedRow } from './row-cache.js';
 import type { FeatureValue } from '../types.js';
 import type { OnlinePing, OnlineRecord, OnlineRow, OnlineStore, OnlineView, OnlineWriteResult } from './types.js';
 
@@ -139,7 +139,7 @@ class SqliteOnlineStore implements OnlineStore {
     const recordOf = (row: CachedRow): OnlineRecord => {
       let index = maps.get(row.schema_id);
       if (index === undefined) maps.set(row.schema_id, (index = indexMap(this.featuresOf(view.name, row.schema_id), features)));
-      return { event_ts: row.event_ts, created_ts: row.created_ts, values: pick(row.values as FeatureValue[], index) };
+      return recordWith(row, index);
     };
     if (!this.cache.caches(view.name, (limit) => this.countUpTo.get(view.name, limit) as number)) {
       return this.rowsOf(view.name, keys).map((row) => (row ? recordOf(row) : null));
@@ -172,7 +172,7 @@ class SqliteOnlineStore implements OnlineStore {
     if (keys.length < 4) {
       return keys.map((key) => {
         const row = this.select.get(view, key) as RowOut | undefined;
-        return row ? { event_ts: row[0], created_ts: row[1], schema_id: row[2], values: parseValues(row[3], view) } : null;
+        return row ? { schema_id: row[2], record: { event_ts: row[0], created_ts: row[1], values: parseValues(row[3], view) } } : null;
       });
     }
     const out = new Array<CachedRow | null>(keys.length).fill(null);
@@ -187,7 +187,7 @@ class SqliteOnlineStore implements OnlineStore {
     for (const r of rows as [number, number, number, number, FeatureValue[]][]) {
       // A payload such as "1],[2" would shift the entries after it: every entry must have its five parts.
       if (!Array.isArray(r) || r.length !== 5 || !Array.isArray(r[4])) throw corruptValues(view);
-      out[r[0]] = { event_ts: r[1], created_ts: r[2], schema_id: r[3], values: r[4] };
+      out[r[0]] = { schema_id: r[3], record: { event_ts: r[1], created_ts: r[2], values: r[4] } };
     }
     return out;
   }
@@ -221,9 +221,7 @@ class SqliteOnlineStore implements OnlineStore {
     const t0 = performance.now();
     const views = this.db.prepare('SELECT count(DISTINCT view) FROM online_schemas').pluck(true).get() as number;
     const latency = performance.now() - t0;
-    const c = this.cache.stats();
-    const cached = `${c.rows} row(s) of ${c.views} view(s) cached${c.too_big.length ? `; read from disk every time: ${c.too_big.join(', ')}` : ''}`;
-    return { kind: this.kind, target: this.target, latency_ms: Math.round(latency * 1000) / 1000, detail: `${views} view(s) stored; ${cached}` };
+    return { kind: this.kind, target: this.target, latency_ms: Math.round(latency * 1000) / 1000, detail: `${views} view(s) stored; ${this.cache.describe()}` };
   }
 
   async close(): Promise<void> {
@@ -233,12 +231,6 @@ class SqliteOnlineStore implements OnlineStore {
     }
   }
 }
-
-/**
- * Rows per view the store keeps decoded in memory (row-cache.ts): enough for every taxi or community
- * area, about 4–8 MB per view at full size. A view with more rows is read from SQLite every time.
- */
-export const DEFAULT_CACHE_ROWS = 20_000;
 
 export interface SqliteOnlineOptions {
   /** Rows per view kept decoded in memory; 0 turns the cache off. */
