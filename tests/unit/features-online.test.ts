@@ -419,6 +419,24 @@ describe.each(BACKENDS.filter((b) => b.available))('online store: $name', (backe
     expect(later.results[1]!.statuses).toEqual(['OUTSIDE_MAX_AGE']);
   });
 
+  it('plans a repeated request once per configuration, and a reloaded configuration afresh', async () => {
+    const areas = viewOf(ws, 'area_demand');
+    await store.write(onlineViewOf(areas), [row('8', ms('2016-01-01T11:30:00'), ms('2016-01-01T11:30:00'), [12, 9.5, 300])]);
+    const ask = (config: typeof ws.config) =>
+      getOnlineFeatures({ entities: { pickup_community_area: [8] }, features: ['area_demand:*'] }, { workspace: ws, store, config, now: () => ms('2016-01-01T12:00:00') });
+    const first = await ask(ws.config);
+    first.metadata.feature_names.push('changed by a caller');
+    const again = await ask(ws.config);
+    expect(again.metadata.feature_names).toEqual(['pickup_community_area', ...areas.features.map((f) => f.name)]);
+    expect(again.results.slice(1).map((r) => r.values[0])).toEqual([12, 9.5, 300]);
+    // The view loses a feature in a reloaded config: the same request now reads what is left.
+    const fv = ws.config.feature_store.feature_views;
+    const reloaded = { ...ws.config, feature_store: { ...ws.config.feature_store, feature_views: { ...fv, area_demand: { ...fv.area_demand!, features: fv.area_demand!.features.slice(1) } } } };
+    const after = await ask(reloaded);
+    expect(after.metadata.feature_names).toEqual(['pickup_community_area', ...areas.features.slice(1).map((f) => f.name)]);
+    expect(after.results.slice(1).map((r) => r.values[0])).toEqual([9.5, 300]);
+  });
+
   it('rejects entity values of the wrong type, naming the entity and position', async () => {
     const call = (entities: Record<string, FeatureValue[]>, features: string[]) => getOnlineFeatures({ entities, features }, { workspace: ws, store });
     await expect(call({ taxi_id: ['a', 17] }, ['taxi_activity:trips_1h'])).rejects.toMatchObject({

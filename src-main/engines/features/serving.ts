@@ -146,13 +146,46 @@ function checkNames(selections: readonly ViewSelection[], fullNames: boolean): s
   return names;
 }
 
+/** What a request's feature references come to: the views to read, their feature lists, the output names. */
+interface Plan {
+  views: ViewSelection[];
+  /** Per view, the feature names to read (the store's argument). */
+  features: string[][];
+  names: string[];
+}
+
+/**
+ * Plans by configuration (the object: a reloaded config is a new one) and request, so a client repeating
+ * its request — the usual serving load — resolves its references once rather than allocating the same
+ * lists every time. A handful of distinct requests per config are kept.
+ */
+const plans = new WeakMap<WithFeatureStore, Map<string, Plan>>();
+const MAX_PLANS = 64;
+
+function planOf(config: WithFeatureStore, i: GetOnlineFeaturesRequest): Plan {
+  const key = `${i.full_feature_names ? 1 : 0}${i.feature_service !== undefined ? `s${i.feature_service}` : `f${i.features!.join('\u0000')}`}`;
+  let byKey = plans.get(config);
+  const known = byKey?.get(key);
+  if (known) return known;
+  const resolved = resolveFeatureRefs(config, requestOf(i));
+  const plan: Plan = {
+    views: resolved.views,
+    features: resolved.views.map((s) => s.features.map((f) => f.name)),
+    names: checkNames(resolved.views, i.full_feature_names),
+  };
+  if (!byKey) plans.set(config, (byKey = new Map()));
+  if (byKey.size >= MAX_PLANS) byKey.clear();
+  byKey.set(key, plan);
+  return plan;
+}
+
 /**
  * Reads one view's rows for the request's keys. Repeated keys are not folded: the stores answer one
  * entry per key given, and folding would cost a set of every key on every request to save a lookup
  * only when a key repeats.
  */
-function readView(store: OnlineStore, s: ViewSelection, keys: readonly string[]): Promise<(OnlineRecord | null)[]> {
-  return store.read({ name: s.view.name, join_key: s.view.entity.join_key }, keys, s.features.map((f) => f.name));
+function readView(store: OnlineStore, s: ViewSelection, keys: readonly string[], features: readonly string[]): Promise<(OnlineRecord | null)[]> {
+  return store.read({ name: s.view.name, join_key: s.view.entity.join_key }, keys, features);
 }
 
 /** Longest constant column kept for sharing (see constantColumn). */
@@ -237,8 +270,8 @@ export async function getOnlineFeatures(input: GetOnlineFeaturesInput, ctx: Feat
   const i = parseInput(GetOnlineFeaturesInputSchema, input, 'get-online-features');
   const { columns, rows } = entityColumnsOf(i.entities);
   if (rows > MAX_ENTITY_ROWS) throw new AppError('INVALID_INPUT', `${rows} entity rows is more than ${MAX_ENTITY_ROWS} per request; split the request`, { rows });
-  const resolved = resolveFeatureRefs(ctx.config ?? ctx.workspace.config, requestOf(i));
-  const names = checkNames(resolved.views, i.full_feature_names);
+  const resolved = planOf(ctx.config ?? ctx.workspace.config, i);
+  const names = resolved.names;
   const keysByJoinKey = new Map<string, string[]>();
   for (const s of resolved.views) {
     const jk = s.view.entity.join_key;
@@ -255,7 +288,7 @@ export async function getOnlineFeatures(input: GetOnlineFeaturesInput, ctx: Feat
   }
   const store = ctx.store ?? (await openOnlineStore(ctx.workspace));
   try {
-    const records = await Promise.all(resolved.views.map((s) => readView(store, s, keysByJoinKey.get(s.view.entity.join_key)!)));
+    const records = await Promise.all(resolved.views.map((s, k) => readView(store, s, keysByJoinKey.get(s.view.entity.join_key)!, resolved.features[k]!)));
     const now = (ctx.now ?? Date.now)();
     const entityResults = [...columns.values()].map((values) => ({
       values,
