@@ -22,6 +22,7 @@ import { ByteWriter, schemaIdOf, writeRecord } from '../../src-main/engines/feat
 import { openRedisOnlineStore, slotOf } from '../../src-main/engines/features/online/redis.js';
 import type { RedisProfile } from '../../src-main/engines/features/online/redis-connect.js';
 import { openSqliteOnlineStore } from '../../src-main/engines/features/online/sqlite.js';
+import { SETTLED_READS } from '../../src-main/engines/features/online/row-cache.js';
 import type { OnlineRow, OnlineStore, OnlineView } from '../../src-main/engines/features/online/types.js';
 import { push } from '../../src-main/engines/features/push.js';
 import { acquireOfflineWriteLock, transformFeatures } from '../../src-main/engines/features/transform.js';
@@ -1246,6 +1247,34 @@ describe.skipIf(!redis)('redis online store: the row cache and view versions', (
       expect((await admin.get(`${q}#version:v1`))!.split(' ')[1]).toBe('6');
       expect((await store.read(VIEW, ['a', 'f'], ['b'])).map((r) => r?.values[0])).toEqual(['a', 'f']);
       expect((await store.ping()).detail).toMatch(/0 row\(s\) of 0 view\(s\) cached; read from the store every time: v1/);
+    } finally {
+      await store.close();
+      await writer.close();
+      await dropPrefix(admin, q);
+    }
+  });
+
+  it('reads a view that changes every few reads without its cache, and caches it again once a version lasts', async () => {
+    const q = `${p}changing:`;
+    const store = await openRedisOnlineStore(redisProfile(redis!.url, 'standalone'), { keyPrefix: q, cacheRows: 5 });
+    const writer = await openRedisOnlineStore(redisProfile(redis!.url, 'standalone'), { keyPrefix: q, cacheRows: 0 });
+    const ks = ['k1', 'k2', 'k3'];
+    const firsts = async () => (await store.read(VIEW, ks, ['a'])).map((r) => r?.values[0]);
+    try {
+      await writer.write(VIEW, ks.map((k) => row(k, 1, 1, [1, k, true])));
+      expect(await firsts()).toEqual([1, 1, 1]);
+      expect((await store.ping()).detail).toMatch(/; 3 row\(s\) of 1 view\(s\) cached$/);
+      // A version that served one read: the view is changing, and is read without the cache.
+      await writer.write(VIEW, [row('k2', 2, 2, [2, 'k2', true])]);
+      expect(await firsts()).toEqual([1, 2, 1]);
+      expect((await store.ping()).detail).toContain('0 row(s) of 0 view(s) cached; changing too often to cache: v1');
+      await writer.write(VIEW, [row('k3', 3, 3, [3, 'k3', true])]);
+      for (let i = 0; i < SETTLED_READS; i++) expect(await firsts()).toEqual([1, 2, 3]);
+      expect((await store.ping()).detail).toMatch(/3 row\(s\) of 1 view\(s\) cached$/);
+      // A change after a version that lasted: cached again from the next read on.
+      await writer.write(VIEW, [row('k1', 4, 4, [4, 'k1', true])]);
+      expect(await firsts()).toEqual([4, 2, 3]);
+      expect((await store.ping()).detail).toMatch(/3 row\(s\) of 1 view\(s\) cached$/);
     } finally {
       await store.close();
       await writer.close();

@@ -34,6 +34,8 @@
  *   one moment; rows are cached only under the token read with them, cached rows are served only when
  *   that token is still the view's, and hits found stale are read again;
  * - a view without a token (rows written before tokens existed, or being deleted) is never cached;
+ * - a view whose version changes within a few hundred reads (one the stream processor pushes to) is read
+ *   without the cache until a version lasts, so changes do not cost reads a second round trip (row-cache.ts);
  * - the version also carries the view's row count, so a view too big for the cache (the million trips) is
  *   known as such on its first read and never fills the cache. The count restarts when the version is
  *   removed; a view it undercounts is still found out when the cache fills up.
@@ -308,21 +310,29 @@ class RedisOnlineStore implements OnlineStore {
         missedAt.push(i);
       }
     }
-    const [version, ...blobs] = await mgetPrefixed(this.client, this.keyOf(view, ''), missed, this.readScratch, this.versionKey(view));
-    const now = version ? version.toString('latin1') : null;
-    if (now !== null) this.cache.noteSize(view, Number(/ (\d+)$/.exec(now)?.[1] ?? 0));
-    const rows = this.rowsOfBlobs(view, blobs);
-    // Synchronous from here to the end of the loop: no other read can move the view in between.
-    const keep = this.cache.moveTo(view, now);
-    for (let j = 0; j < rows.length; j++) {
-      out[missedAt[j]!] = rows[j]!;
-      if (keep && rows[j]) this.cache.put(view, missed[j]!, rows[j]!);
-    }
-    if (now !== cachedAt && hitAt.length > 0) {
-      const again = this.rowsOfBlobs(view, await this.fetch({ name: view }, hitAt.map((i) => keys[i]!)));
-      for (let j = 0; j < hitAt.length; j++) out[hitAt[j]!] = again[j]!;
+    const { version, rows } = await this.fetchVersioned(view, missed);
+    for (let j = 0; j < rows.length; j++) out[missedAt[j]!] = rows[j]!;
+    if (version !== cachedAt && hitAt.length > 0) {
+      const again = await this.fetchVersioned(view, hitAt.map((i) => keys[i]!));
+      for (let j = 0; j < hitAt.length; j++) out[hitAt[j]!] = again.rows[j]!;
     }
     return out;
+  }
+
+  /**
+   * The rows of the keys and the view's version, from one MGET; the rows are cached under that version
+   * when the cache may keep them.
+   */
+  private async fetchVersioned(view: string, keys: readonly string[]): Promise<{ version: string | null; rows: (CachedRow | null)[] }> {
+    const [stored, ...blobs] = await mgetPrefixed(this.client, this.keyOf(view, ''), keys, this.readScratch, this.versionKey(view));
+    const version = stored ? stored.toString('latin1') : null;
+    if (version !== null) this.cache.noteSize(view, Number(/ (\d+)$/.exec(version)?.[1] ?? 0));
+    const rows = this.rowsOfBlobs(view, blobs);
+    // Synchronous from here on: no other read can move the view in between.
+    if (this.cache.moveTo(view, version)) {
+      for (let j = 0; j < rows.length; j++) if (rows[j]) this.cache.put(view, keys[j]!, rows[j]!);
+    }
+    return { version, rows };
   }
 
   private rowsOfBlobs(view: string, blobs: readonly (Buffer | null)[]): (CachedRow | null)[] {

@@ -11,7 +11,10 @@
  * - one version for the whole store (`sync`, SQLite's `PRAGMA data_version`): when it moves, every view
  *   is forgotten;
  * - a version per view (`moveTo`, a token Redis keeps next to the view's rows): rows are only ever put
- *   under the version they were read with, and a view whose version changed starts afresh.
+ *   under the version they were read with, and a view whose version changed starts afresh. Cached rows
+ *   are served before the store has confirmed the version, so a change costs the store a second round
+ *   trip for them. A view whose version served fewer than SETTLED_READS reads is therefore read without
+ *   the cache (a view the stream processor pushes to, say) until a version of it serves that many.
  *
  * A view with more rows than `capacity` is not cached at all: a view of a million trips read at random
  * would only churn entries through the old generation. A store may check a view's size the first time it
@@ -43,13 +46,30 @@ export interface RowCacheStats {
   rows: number;
   views: number;
   too_big: string[];
+  /** Views whose version changes too often to cache (see SETTLED_READS). */
+  changing: string[];
+}
+
+/**
+ * Reads a view's version must serve before a view that changed sooner is cached again: at most one read
+ * in this many pays the second round trip of a change.
+ */
+export const SETTLED_READS = 200;
+
+/** A view's version as reads found it. */
+interface VersionState {
+  token: string;
+  /** Reads that found this version. */
+  reads: number;
+  /** The previous version served fewer than SETTLED_READS reads, and this one has not yet. */
+  changing: boolean;
 }
 
 export class RowCache {
   private version: number | null = null;
   private readonly views = new Map<string, Map<string, CachedRow>>();
   /** The per-view version the rows in `views` were read at (stores that version views one by one). */
-  private readonly tokens = new Map<string, string>();
+  private readonly versions = new Map<string, VersionState>();
   private readonly tooBig = new Set<string>();
   /** Views whose size was checked (see caches()). */
   private readonly counted = new Set<string>();
@@ -88,21 +108,33 @@ export class RowCache {
     }
   }
 
-  /** The version the view's cached rows were read at; null when none is cached. */
+  /** The version the view's cached rows were read at; null when none may be served (none cached, or the view is changing). */
   tokenOf(view: string): string | null {
-    return this.tokens.get(view) ?? null;
+    const v = this.versions.get(view);
+    return v && !v.changing ? v.token : null;
   }
 
   /**
-   * Moves the view to version `token` (null: the store has no version for it, so nothing of it may be
-   * cached): rows of another version are forgotten. Returns whether rows read at `token` may be put.
+   * Moves the view to version `token`, as a read found it (null: the store has no version for it, so
+   * nothing of it may be cached): rows of another version are forgotten. Returns whether rows read at
+   * `token` may be put.
    */
   moveTo(view: string, token: string | null): boolean {
-    if (this.tokens.get(view) === token) return token !== null && this.caches(view);
+    const v = this.versions.get(view);
+    if (token === null) {
+      this.versions.delete(view);
+      this.views.delete(view);
+      return false;
+    }
+    if (v?.token === token) {
+      v.reads++;
+      if (v.changing && v.reads >= SETTLED_READS) v.changing = false;
+      return !v.changing && this.caches(view);
+    }
     this.views.delete(view);
-    if (token === null) this.tokens.delete(view);
-    else this.tokens.set(view, token);
-    return token !== null && this.caches(view);
+    const changing = v !== undefined && v.reads < SETTLED_READS;
+    this.versions.set(view, { token, reads: 1, changing });
+    return !changing && this.caches(view);
   }
 
   get(view: string, key: string): CachedRow | undefined {
@@ -133,12 +165,12 @@ export class RowCache {
   forgetView(view: string | null): void {
     if (view === null) {
       this.views.clear();
-      this.tokens.clear();
+      this.versions.clear();
       this.tooBig.clear();
       this.counted.clear();
     } else {
       this.views.delete(view);
-      this.tokens.delete(view);
+      this.versions.delete(view);
       this.tooBig.delete(view);
       this.counted.delete(view);
     }
@@ -147,14 +179,17 @@ export class RowCache {
   stats(): RowCacheStats {
     let rows = 0;
     for (const m of this.views.values()) rows += m.size;
-    return { rows, views: this.views.size, too_big: [...this.tooBig].sort() };
+    const changing = [...this.versions].filter(([, v]) => v.changing).map(([view]) => view);
+    return { rows, views: this.views.size, too_big: [...this.tooBig].sort(), changing: changing.sort() };
   }
 
   /** For a store's ping: what is cached, and which views are read from the store every time. */
   describe(): string {
     if (this.capacity <= 0) return 'row cache off';
     const c = this.stats();
-    return `${c.rows} row(s) of ${c.views} view(s) cached${c.too_big.length ? `; read from the store every time: ${c.too_big.join(', ')}` : ''}`;
+    const tooBig = c.too_big.length ? `; read from the store every time: ${c.too_big.join(', ')}` : '';
+    const changing = c.changing.length ? `; changing too often to cache: ${c.changing.join(', ')}` : '';
+    return `${c.rows} row(s) of ${c.views} view(s) cached${tooBig}${changing}`;
   }
 }
 
