@@ -1076,14 +1076,7 @@ const CACHE_BACKENDS: { name: string; available: boolean; open(ws: Workspace, pr
     name: 'redis',
     available: redis !== null,
     open: (_ws, keyPrefix, cacheRows) => openRedisOnlineStore(redisProfile(redis!.url, 'standalone'), { keyPrefix, cacheRows }),
-    async cleanup(prefix) {
-      const c = new Redis(redis!.url);
-      try {
-        await dropPrefix(c, prefix);
-      } finally {
-        c.disconnect();
-      }
-    },
+    cleanup: redisBackend('redis', redis?.url ?? null, 'standalone').cleanup,
   },
 ];
 

@@ -270,10 +270,9 @@ export async function getOnlineFeatures(input: GetOnlineFeaturesInput, ctx: Feat
   const i = parseInput(GetOnlineFeaturesInputSchema, input, 'get-online-features');
   const { columns, rows } = entityColumnsOf(i.entities);
   if (rows > MAX_ENTITY_ROWS) throw new AppError('INVALID_INPUT', `${rows} entity rows is more than ${MAX_ENTITY_ROWS} per request; split the request`, { rows });
-  const resolved = planOf(ctx.config ?? ctx.workspace.config, i);
-  const names = resolved.names;
+  const plan = planOf(ctx.config ?? ctx.workspace.config, i);
   const keysByJoinKey = new Map<string, string[]>();
-  for (const s of resolved.views) {
+  for (const s of plan.views) {
     const jk = s.view.entity.join_key;
     if (keysByJoinKey.has(jk)) continue;
     const values = columns.get(jk);
@@ -288,15 +287,15 @@ export async function getOnlineFeatures(input: GetOnlineFeaturesInput, ctx: Feat
   }
   const store = ctx.store ?? (await openOnlineStore(ctx.workspace));
   try {
-    const records = await Promise.all(resolved.views.map((s, k) => readView(store, s, keysByJoinKey.get(s.view.entity.join_key)!, resolved.features[k]!)));
+    const records = await Promise.all(plan.views.map((s, k) => readView(store, s, keysByJoinKey.get(s.view.entity.join_key)!, plan.features[k]!)));
     const now = (ctx.now ?? Date.now)();
     const entityResults = [...columns.values()].map((values) => ({
       values,
       statuses: constantColumn(presentColumns, 'PRESENT', values.length),
       event_timestamps: constantColumn(epochColumns, EPOCH, values.length),
     }));
-    const featureResults = resolved.views.flatMap((s, k) => featureColumns(s, records[k]!, now));
-    return { metadata: { feature_names: [...columns.keys(), ...names] }, results: [...entityResults, ...featureResults] };
+    const featureResults = plan.views.flatMap((s, k) => featureColumns(s, records[k]!, now));
+    return { metadata: { feature_names: [...columns.keys(), ...plan.names] }, results: [...entityResults, ...featureResults] };
   } finally {
     if (!ctx.store) await store.close();
   }

@@ -366,7 +366,6 @@ class RedisOnlineStore implements OnlineStore {
     return this.call(`deleting view ${view.name}`, async () => {
       // The version first: from then on no reader caches the view, so none keeps a row removed below.
       await this.client.unlink(this.versionKey(view.name));
-      this.cache.forgetView(view.name);
       const removed = await this.scanEach(`${globEscape(this.prefix)}${globEscape(view.name)}:*`, (node, keys) =>
         Promise.all(keys.map((k) => node.unlink(k))).then((n) => n.reduce((a, b) => a + b, 0)),
       );
@@ -410,7 +409,6 @@ class RedisOnlineStore implements OnlineStore {
     return this.call('removing every key of the store', async () => {
       // Versions first, as in deleteView.
       await this.scanEach(`${globEscape(this.prefix)}#version:*`, (node, keys) => Promise.all(keys.map((k) => node.unlink(k))).then(() => 0));
-      this.cache.forgetView(null);
       const rows = await this.scanEach(`${globEscape(this.prefix)}*`, async (node, keys) => {
         const removed = await Promise.all(keys.map((k) => node.unlink(k)));
         // Only entity rows count; the feature lists and the layout mark are bookkeeping.

@@ -22,7 +22,7 @@
  * cache is found out when the cache fills up. It then stays uncached for the life of the store, or until
  * it is deleted.
  */
-import type { FeatureValue } from '../types.js';
+import { pick } from './codec.js';
 import type { OnlineRecord } from './types.js';
 
 /** A stored row as decoded: the record with its values in the order of the feature list `schema_id` names. */
@@ -39,7 +39,7 @@ export interface CachedRow {
 export function recordWith(row: CachedRow, index: readonly number[] | null): OnlineRecord {
   if (index === null) return row.record;
   const r = row.record;
-  return { event_ts: r.event_ts, created_ts: r.created_ts, values: index.map((i) => (i < 0 ? undefined : (r.values[i] ?? null))) as (FeatureValue | undefined)[] };
+  return { event_ts: r.event_ts, created_ts: r.created_ts, values: pick(r.values, index) };
 }
 
 export interface RowCacheStats {
