@@ -254,7 +254,10 @@ function bareSqliteRead(file: string): { read: BareRead; close: () => void } {
   };
 }
 
-/** ioredis alone: one MGET per view, both in flight at once, as the store sends them. */
+/**
+ * ioredis alone: one MGET per view, both in flight at once. (The store sends one MGET for the trips and,
+ * for the taxi view it keeps in its row cache, an MGET of that view's version only.)
+ */
 function bareRedisRead(client: Redis, prefix: string): BareRead {
   return (trips, taxis) => Promise.all([client.mgetBuffer(trips.map((k) => `${prefix}trip_features:${k}`)), client.mgetBuffer(taxis.map((k) => `${prefix}taxi_profile:${k}`))]);
 }
