@@ -154,7 +154,14 @@ export async function runMonitored(conn: DuckDBConnection, sql: string, opts: Mo
   signal?.addEventListener('abort', onAbort, { once: true });
   const timer = onProgress
     ? setInterval(() => {
-        const p = conn.progress;
+        // A throw here would be uncaught (a timer), and in a job worker that ends the thread under the
+        // running query; a progress report is not worth that, so a failed read skips one tick.
+        let p: { percentage: number; rows_processed: bigint | number };
+        try {
+          p = conn.progress;
+        } catch {
+          return;
+        }
         onProgress({ fraction: p.percentage >= 0 ? Math.min(p.percentage, 100) / 100 : null, rows: Number(p.rows_processed) });
       }, opts.intervalMs ?? 200)
     : undefined;

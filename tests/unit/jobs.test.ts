@@ -2,6 +2,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Job } from '../../src-main/api/contract.js';
 import { openServices, type Services } from '../../src-main/platform/services.js';
 import { ProgressTracker } from '../../src-main/platform/jobs/progress.js';
+import { workerSpawn } from '../../src-main/platform/jobs/manager.js';
+import { newNativeState } from '../../src-main/platform/jobs/native-guard.js';
+import type { FromWorker } from '../../src-main/platform/jobs/protocol.js';
 import { APP_MIGRATIONS } from '../../src-main/platform/db/app-schema.js';
 import { openDatabase } from '../../src-main/platform/db/sqlite.js';
 import { tempWorkspace } from '../helpers/workspace.js';
@@ -70,6 +73,29 @@ describe('job manager (worker threads)', () => {
     expect(done.error).toMatchObject({ code: 'INTERNAL', message: 'failed at step 3 as asked', details: { step: 3 } });
     expect(done.progress.done).toBe(2);
     expect(s.jobs.logs(job.id).some((l) => l.message.includes('failed at step 3'))).toBe(true);
+  });
+
+  it('a throw that escapes the task fails the job without killing its thread (which may be inside DuckDB)', async () => {
+    const input = { steps: 5, ms: 20, escape_at: 2 };
+    // The worker itself: it must report the error once and end on its own, never by the throw.
+    const worker = workerSpawn({ jobId: 'escape-test', kind: 'system.sleep', input, workspaceRoot: s.workspace.paths.root, native: newNativeState() });
+    const messages: FromWorker[] = [];
+    const crashes: string[] = [];
+    worker.on('message', (m: FromWorker) => messages.push(m));
+    worker.on('error', (e) => crashes.push(e.message));
+    const code = await new Promise<number>((r) => worker.on('exit', r));
+    expect(crashes).toEqual([]);
+    expect(code).toBe(0);
+    const outcomes = messages.filter((m) => m.type === 'done' || m.type === 'error');
+    expect(outcomes).toEqual([{ type: 'error', error: expect.objectContaining({ code: 'INTERNAL', message: 'escaped the task at step 2 as asked' }) }]);
+    // The task was told to stop: it did not run its remaining steps.
+    const steps = messages.filter((m) => m.type === 'progress').length;
+    expect(steps).toBeLessThan(5);
+
+    // Through the manager: a failed job with that error.
+    const done = await s.jobs.wait(s.jobs.start('system.sleep', input).id);
+    expect(done.status).toBe('failed');
+    expect(done.error).toMatchObject({ code: 'INTERNAL', message: 'escaped the task at step 2 as asked' });
   });
 
   it('cancels a running job and a queued one', async () => {

@@ -105,7 +105,15 @@ export const JOB_KINDS = {
   }),
   /** A task for testing the job system itself: counts to `steps`, `ms` apart; fails at `fail_at`. */
   'system.sleep': kind({
-    input: z.object({ steps: z.number().int().min(1).max(10_000), ms: z.number().int().min(0).max(10_000), fail_at: z.number().int().optional() }).strict(),
+    input: z
+      .object({
+        steps: z.number().int().min(1).max(10_000),
+        ms: z.number().int().min(0).max(10_000),
+        fail_at: z.number().int().optional(),
+        // A throw outside the task (from a timer) at that step, as a bug in a task would make one.
+        escape_at: z.number().int().optional(),
+      })
+      .strict(),
     title: (i) => `Sleep ${i.steps} × ${i.ms} ms`,
     unit: 'steps',
     run: async (i, ctx) => {
@@ -113,6 +121,11 @@ export const JOB_KINDS = {
         await new Promise((r) => setTimeout(r, i.ms));
         if (ctx.signal.aborted) throw Object.assign(new Error('sleep was cancelled'), { code: 'CANCELLED' });
         if (i.fail_at === s) throw Object.assign(new Error(`failed at step ${s} as asked`), { code: 'INTERNAL', details: { step: s } });
+        if (i.escape_at === s) {
+          setTimeout(() => {
+            throw Object.assign(new Error(`escaped the task at step ${s} as asked`), { code: 'INTERNAL' });
+          }, 0);
+        }
         ctx.progress({ done: s, total: i.steps, unit: 'steps' });
       }
       return { steps: i.steps };

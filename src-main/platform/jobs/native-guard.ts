@@ -44,9 +44,11 @@ export const nativeOpenHandles = (state: NativeState): number => Atomics.load(st
 
 export const nativeInFlight = (state: NativeState): number => Atomics.load(state, IN_FLIGHT);
 
-// Calls that only release resources may still run while stopping, so temp folders are removed and
-// connections closed on the way out; they are short and synchronous.
-const RELEASE = /close|disconnect|destroy|interrupt/;
+// Calls that may still run while stopping: those that only release resources, so temp folders are
+// removed and connections closed on the way out, and synchronous reads that start no work. Refusing a
+// progress read would throw out of runMonitored's timer, and a worker killed by that throw while its
+// query runs takes the process down when the query completes.
+const ALWAYS_ALLOWED = /close|disconnect|destroy|interrupt|^query_progress$/;
 
 function stoppedError(name: string): Error {
   return Object.assign(new Error(`the job is being stopped; DuckDB call ${name} was not started`), { code: 'CANCELLED' });
@@ -65,7 +67,7 @@ function runDeferredCloses(): void {
 }
 
 function guard(state: NativeState, name: string, fn: (...a: unknown[]) => unknown): (...a: unknown[]) => unknown {
-  const release = RELEASE.test(name);
+  const release = ALWAYS_ALLOWED.test(name);
   const opens = OPENS.has(name);
   const closes = CLOSES.has(name);
   const leave = (): void => {

@@ -16,11 +16,28 @@ if (!port) throw new Error('worker.ts must run in a worker thread');
 
 const send = (m: FromWorker): void => port.postMessage(m);
 
+/** The job's one outcome: the first of done or error counts, whatever the task does afterwards. */
+let settled = false;
+function settle(m: Extract<FromWorker, { type: 'done' | 'error' }>): void {
+  if (settled) return;
+  settled = true;
+  send(m);
+}
+
 async function main(start: WorkerStart): Promise<void> {
   // Before any engine loads DuckDB (they are imported lazily by the job kinds).
   const unguarded = start.native ? installNativeGuard(start.native) : 'no shared state from the manager';
   if (unguarded) send({ type: 'log', level: 'warn', message: `stopping this job may not be safe while DuckDB runs: ${unguarded}` });
   const controller = new AbortController();
+  // A throw that escapes the task (a timer, an unawaited promise) would end this thread at once, and a
+  // thread ended under a running DuckDB query takes the process down when the query completes. So the
+  // job fails instead, the task is told to stop, and the manager ends the thread once DuckDB is quiet.
+  const escaped = (e: unknown): void => {
+    settle({ type: 'error', error: errorShape(e) });
+    controller.abort();
+  };
+  process.on('uncaughtException', escaped);
+  process.on('unhandledRejection', escaped);
   port!.on('message', (m: ToWorker) => {
     if (m.type === 'cancel') controller.abort();
   });
@@ -48,9 +65,9 @@ async function main(start: WorkerStart): Promise<void> {
     log: jobLog,
     progress: (report) => send({ type: 'progress', report }),
   });
-  send({ type: 'done', result: result ?? null });
+  settle({ type: 'done', result: result ?? null });
 }
 
 main(workerData as WorkerStart).catch((e: unknown) => {
-  send({ type: 'error', error: errorShape(e) });
+  settle({ type: 'error', error: errorShape(e) });
 });
