@@ -7,8 +7,9 @@
  * acknowledges the alert, and checks the system charts.
  */
 import { describe, expect, it } from 'vitest';
-import { screenshot } from './browser.js';
-import { DRIFT_ALERT_RULES_YAML, ok, page, runJob, server, session, tid, useConsoleServer } from './console-server.js';
+import { openConsolePage, screenshot } from './browser.js';
+import { browser, DRIFT_ALERT_RULES_YAML, ok, page, runJob, server, services, session, tid, useConsoleServer } from './console-server.js';
+import { startHttpServer } from '../../src-main/api/http.js';
 
 const DAY = 86_400_000;
 
@@ -87,6 +88,40 @@ describe('monitoring tab', () => {
     const json = await page.request.get(`${server.url}/reports/${encodeURIComponent(reportId)}.json`);
     expect(json.ok()).toBe(true);
     expect(((await json.json()) as { id: string }).id).toBe(reportId);
+  });
+
+  it('opens the exports from a server that wants a token, without putting the token in any URL', async () => {
+    const TOKEN = 'e2e-report-token-5f3a';
+    const guarded = await startHttpServer({ services, host: '127.0.0.1', port: 0, token: TOKEN });
+    const other = await openConsolePage(browser);
+    try {
+      const html = `/reports/${encodeURIComponent(reportId)}.html`;
+      // A plain link cannot carry the token: the server refuses it.
+      expect((await other.page.request.get(`${guarded.url}${html}`)).status()).toBe(401);
+      await other.page.goto(`${guarded.url}/?token=${TOKEN}#/monitoring/drift/${encodeURIComponent(reportId)}`);
+      await other.page.locator(tid('report-html')).waitFor();
+      expect(await other.page.evaluate(() => location.href)).not.toContain(TOKEN);
+
+      const [popup] = await Promise.all([other.context.waitForEvent('page'), other.page.locator(tid('report-html')).click()]);
+      await expect.poll(() => popup.url()).toMatch(/^blob:/);
+      await popup.waitForLoadState();
+      expect(popup.url()).not.toContain(TOKEN);
+      await expect.poll(() => popup.locator('svg').count()).toBeGreaterThan(0);
+      const report = await ok<{ columns: { column: string; drifted: boolean }[] }>('monitoring.report', { id: reportId });
+      const text = await popup.content();
+      for (const c of report.columns.filter((x) => x.drifted)) expect(text).toContain(c.column);
+      await popup.close();
+
+      const [json] = await Promise.all([other.context.waitForEvent('page'), other.page.locator(tid('report-json')).click()]);
+      await expect.poll(() => json.url()).toMatch(/^blob:/);
+      await json.waitForLoadState();
+      expect((JSON.parse(await json.locator('body').innerText()) as { id: string }).id).toBe(reportId);
+      await json.close();
+      expect(other.problems).toEqual([]);
+    } finally {
+      await other.context.close();
+      await guarded.close();
+    }
   });
 
   it('evaluates the rules: the alert fires live; acknowledging it is recorded', async () => {

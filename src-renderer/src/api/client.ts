@@ -224,6 +224,27 @@ const current = (): Transport => (transport ??= window.api ? ipcTransport(window
 
 export const transportKind = (): 'ipc' | 'http' => (window.api ? 'ipc' : 'http');
 
+/** Whether the server wants the console's bearer token (one listening beyond loopback). */
+export const serverWantsToken = (): boolean => transportKind() === 'http' && readToken() !== null;
+
+/**
+ * GETs a protected file of the server (a report export) with the console's token. A plain link cannot
+ * send the token, and putting it in the link's URL would leave it in the browser's history.
+ */
+export async function fetchServerFile(path: string): Promise<Blob> {
+  const token = readToken();
+  let response: Response;
+  try {
+    response = await fetch(path, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+  } catch (err) {
+    throw new ApiError('UNAVAILABLE', `cannot reach the server: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  if (response.ok) return response.blob();
+  const body = (await response.json().catch(() => null)) as { error?: { code?: string; message?: string }; code?: string; message?: string } | null;
+  const e = body?.error ?? body;
+  throw new ApiError(e?.code ?? `HTTP_${response.status}`, e?.message ?? `${path}: ${response.status} ${response.statusText}`);
+}
+
 export async function call<M extends MethodName>(method: M, input?: Input<M>): Promise<Output<M>> {
   let result: ApiResult<Output<M>>;
   try {

@@ -12,6 +12,7 @@ import { ErrorNotice } from '../../components/ErrorNotice';
 import { Field } from '../../components/Field';
 import { JobProgress } from '../../components/JobProgress';
 import { StatusBadge } from '../../components/StatusBadge';
+import { ServerFileLink } from '../../components/ServerFileLink';
 import { LoadingRow } from '../../components/Spinner';
 import { formatInt, formatNumber, formatTime } from '../../components/format';
 import { transportKind } from '../../api/client';
@@ -258,12 +259,12 @@ function ReportView({ id, column }: { id: string; column: string | null }) {
       actions={
         r && http ? (
           <>
-            <a className="btn btn-small" href={`/reports/${encodeURIComponent(r.id)}.html`} target="_blank" rel="noreferrer" data-testid="report-html">
+            <ServerFileLink className="btn btn-small" href={`/reports/${encodeURIComponent(r.id)}.html`} testId="report-html">
               HTML report
-            </a>
-            <a className="btn btn-small" href={`/reports/${encodeURIComponent(r.id)}.json`} target="_blank" rel="noreferrer" data-testid="report-json">
+            </ServerFileLink>
+            <ServerFileLink className="btn btn-small" href={`/reports/${encodeURIComponent(r.id)}.json`} testId="report-json">
               JSON
-            </a>
+            </ServerFileLink>
           </>
         ) : null
       }
