@@ -67,7 +67,7 @@ function runDeferredCloses(): void {
 }
 
 function guard(state: NativeState, name: string, fn: (...a: unknown[]) => unknown): (...a: unknown[]) => unknown {
-  const release = ALWAYS_ALLOWED.test(name);
+  const allowed = ALWAYS_ALLOWED.test(name);
   const opens = OPENS.has(name);
   const closes = CLOSES.has(name);
   const leave = (): void => {
@@ -89,7 +89,7 @@ function guard(state: NativeState, name: string, fn: (...a: unknown[]) => unknow
     }
     Atomics.add(state, IN_FLIGHT, 1);
     localInFlight++;
-    if (!release && Atomics.load(state, STOPPING) === 1) {
+    if (!allowed && Atomics.load(state, STOPPING) === 1) {
       leave();
       throw stoppedError(name);
     }

@@ -10,12 +10,20 @@ import { fetchServerFile, serverWantsToken, toApiError } from '../api/client';
 /** How long the in-memory copy stays openable (reload, save as) after it was shown. */
 const BLOB_LIFETIME_MS = 10 * 60 * 1000;
 
+/** With pop-ups blocked there is no tab to show the file in: it is saved instead of leaving the console. */
+function saveAs(url: string, href: string): void {
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = decodeURIComponent(href.split('/').pop() ?? 'report');
+  a.click();
+}
+
 async function openWithToken(href: string, tab: Window | null): Promise<void> {
   try {
     const url = URL.createObjectURL(await fetchServerFile(href));
     setTimeout(() => URL.revokeObjectURL(url), BLOB_LIFETIME_MS);
     if (tab) tab.location.href = url;
-    else window.location.assign(url);
+    else saveAs(url, href);
   } catch (err) {
     const e = toApiError(err);
     // The tab was opened on the click (a later window.open would be blocked as a pop-up); say there why.
