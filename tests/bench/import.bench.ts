@@ -86,31 +86,29 @@ export function buildRepeatedCsv(sample: string, target: string, rows: number): 
   return copies * perCopy;
 }
 
-async function duckdbCopy(csv: string, out: string, threads: number): Promise<Timing> {
+/** Times `sql` in a fresh DuckDB (after `setup`), then removes `out`, file or folder. */
+async function timedInDuckDb(threads: number, sql: string, out: string, setup: readonly string[] = []): Promise<Timing> {
   const instance = await DuckDBInstance.create(':memory:', { threads: String(threads) });
   const conn = await instance.connect();
   try {
-    return await timed(() => conn.run(`COPY (SELECT * FROM read_csv(${sqlString(csv)})) TO ${sqlString(out)} (FORMAT parquet)`));
-  } finally {
-    conn.closeSync();
-    instance.closeSync();
-    fs.rmSync(out, { force: true });
-  }
-}
-
-/** DuckDB's copy into one folder per pickup month (the sample's start times are unix seconds). */
-async function duckdbCopyByMonth(csv: string, out: string, threads: number): Promise<Timing> {
-  const instance = await DuckDBInstance.create(':memory:', { threads: String(threads) });
-  const conn = await instance.connect();
-  try {
-    await conn.run('SET preserve_insertion_order = false');
-    const month = `strftime(make_timestamp(trip_start_timestamp * 1000000), '%Y-%m') AS month`;
-    return await timed(() => conn.run(`COPY (SELECT *, ${month} FROM read_csv(${sqlString(csv)})) TO ${sqlString(out)} (FORMAT parquet, PARTITION_BY (month))`));
+    for (const s of setup) await conn.run(s);
+    return await timed(() => conn.run(sql));
   } finally {
     conn.closeSync();
     instance.closeSync();
     fs.rmSync(out, { recursive: true, force: true });
   }
+}
+
+function duckdbCopy(csv: string, out: string, threads: number): Promise<Timing> {
+  return timedInDuckDb(threads, `COPY (SELECT * FROM read_csv(${sqlString(csv)})) TO ${sqlString(out)} (FORMAT parquet)`, out);
+}
+
+/** DuckDB's copy into one folder per pickup month (the sample's start times are unix seconds). */
+function duckdbCopyByMonth(csv: string, out: string, threads: number): Promise<Timing> {
+  const month = `strftime(make_timestamp(trip_start_timestamp * 1000000), '%Y-%m') AS month`;
+  const sql = `COPY (SELECT *, ${month} FROM read_csv(${sqlString(csv)})) TO ${sqlString(out)} (FORMAT parquet, PARTITION_BY (month))`;
+  return timedInDuckDb(threads, sql, out, ['SET preserve_insertion_order = false']);
 }
 
 async function ours(csv: string, wsDir: string): Promise<Timing & { written: number; rejected: number }> {

@@ -100,6 +100,8 @@ function readToken(): string | null {
   }
 }
 
+const authorization = (token: string | null): Record<string, string> => (token ? { authorization: `Bearer ${token}` } : {});
+
 async function httpInvoke<M extends MethodName>(token: string | null, method: M, input: Input<M> | undefined): Promise<ApiResult<Output<M>>> {
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(), CALL_TIMEOUT_MS);
@@ -110,7 +112,7 @@ async function httpInvoke<M extends MethodName>(token: string | null, method: M,
       headers: {
         'content-type': 'application/json',
         accept: 'application/json',
-        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...authorization(token),
       },
       body: JSON.stringify(input ?? {}),
       signal: abort.signal,
@@ -235,7 +237,7 @@ export async function fetchServerFile(path: string): Promise<Blob> {
   const token = readToken();
   let response: Response;
   try {
-    response = await fetch(path, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+    response = await fetch(path, { headers: authorization(token) });
   } catch (err) {
     throw new ApiError('UNAVAILABLE', `cannot reach the server: ${err instanceof Error ? err.message : String(err)}`);
   }
