@@ -229,6 +229,35 @@ describe('models tab', () => {
     await page.locator(`${tid('artifact')}[data-path="model/model.json"]`).waitFor();
   });
 
+  it('shows the experiment picked last, even when the search it replaced answers after it', async () => {
+    // Hold the all-experiments search until the operator has picked one experiment and its runs are shown.
+    const route = '**/api/rpc/registry.runs.search';
+    const scopes: string[] = [];
+    const held: (() => void)[] = [];
+    const scopeOf = (body: string | null): string => ((JSON.parse(body ?? '{}') as { experiment_ids?: string[] }).experiment_ids ?? []).join(',');
+    await page.route(route, async (r) => {
+      const scope = scopeOf(r.request().postData());
+      scopes.push(scope);
+      if (scope === '') await new Promise<void>((release) => held.push(release));
+      await r.continue();
+    });
+    try {
+      await page.locator(tid('models-nav-runs')).click();
+      await expect.poll(() => held.length).toBe(1);
+      await page.locator(tid('runs-experiment')).selectOption(experimentId);
+      await expect.poll(() => scopes).toEqual(['', experimentId]);
+      await expect.poll(tableRunIds).toEqual([...SEED].reverse().map((s) => runIds.get(s.name)));
+      const late = page.waitForResponse((r) => r.url().includes('registry.runs.search') && scopeOf(r.request().postData()) === '');
+      for (const release of held) release();
+      await late;
+      await expect.poll(() => page.locator(tid('runs-search')).isEnabled()).toBe(true);
+      expect(await tableRunIds()).toEqual([...SEED].reverse().map((s) => runIds.get(s.name)));
+      expect(await page.locator(tid('runs-experiment')).inputValue()).toBe(experimentId);
+    } finally {
+      await page.unroute(route);
+    }
+  });
+
   it('compares two runs: loss lines, parallel coordinates and a scatter drawn by ECharts', async () => {
     await page.locator(tid('models-nav-runs')).click();
     await page.locator(tid('runs-experiment')).selectOption(experimentId);

@@ -81,7 +81,9 @@ export function RunsSection({ experimentId }: { experimentId: string | null }) {
   const scopeKey = scope.join(',');
   useEffect(() => {
     const s = useModelsStore.getState();
-    if (!s.runs.data || s.runs.data.query.experiment_ids.join(',') !== scopeKey) void s.searchRuns({ experiment_ids: scopeKey ? scopeKey.split(',') : [] });
+    // Compare with the query last asked for, not the page on screen: while a search for another scope is
+    // in flight the screen still shows the old page, and skipping here would let that search's answer win.
+    if (!s.runs.data || s.runsQuery.experiment_ids.join(',') !== scopeKey) void s.searchRuns({ experiment_ids: scopeKey ? scopeKey.split(',') : [] });
   }, [scopeKey]);
 
   const submit = (e?: FormEvent): void => {
