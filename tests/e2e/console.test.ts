@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { GenerateInputSchema } from '../../src-main/api/contract.js';
 import { dispatch } from '../../src-main/api/dispatch.js';
 import { openConsolePage, screenshot } from './browser.js';
-import { browser, dir, page, restartServer, server, services, session, tid, useConsoleServer } from './console-server.js';
+import { browser, dir, page, restartServer, runJob, server, services, session, tid, useConsoleServer } from './console-server.js';
 
 const tabs = ['overview', 'features', 'models', 'streams', 'monitoring', 'jobs', 'settings', 'logs'] as const;
 const ROWS = 20_000;
@@ -118,6 +118,17 @@ describe('browser console', () => {
     await expect.poll(() => page.locator(tid('data-trips')).textContent(), { timeout: 15_000 }).toBe(ROWS.toLocaleString('en-US'));
     await page.locator(`${tid('data-months-chart')}[data-ready="true"] svg`).waitFor();
     await screenshot(page, 'overview');
+  });
+
+  it('draws trips per month on a time axis, so years without trips show as a gap between the bars', async () => {
+    // Trips of early 2013 beside this year's: a category axis would put their bars side by side.
+    await runJob('data.generate', { rows: 500, seed: 9, start: '2013-01-01', end: '2013-03-01' });
+    await expect.poll(() => page.locator(tid('data-trips')).textContent(), { timeout: 15_000 }).toBe((ROWS + 500).toLocaleString('en-US'));
+    const chart = page.locator(`${tid('data-months-chart')}[data-ready="true"] svg`);
+    await chart.waitFor();
+    const labels = async (): Promise<string[]> => (await chart.locator('text').allTextContents()).filter((t) => /^\d{4}-\d{2}$/.test(t));
+    const yearsBetween = async (): Promise<number[]> => (await labels()).map((t) => Number(t.slice(0, 4))).filter((y) => y > 2013 && y < new Date().getUTCFullYear() - 1);
+    await expect.poll(yearsBetween, { message: `axis labels: ${(await labels()).join(', ')}` }).not.toEqual([]);
   });
 
   it('lists the job on the Jobs tab, reached with Ctrl+6', async () => {

@@ -7,15 +7,37 @@ import { LoadingRow, Spinner } from '../../components/Spinner';
 import { formatInt, formatTime } from '../../components/format';
 import { useSystemStore, type DataSummaryView } from '../../stores/system';
 
+/** Start of a 'YYYY-MM' month, plus `offset` months, in UTC milliseconds. */
+const monthStart = (month: string, offset = 0): number => Date.UTC(Number(month.slice(0, 4)), Number(month.slice(5, 7)) - 1 + offset, 1);
+const DAY_MS = 86_400_000;
+
+/**
+ * A time axis rather than one category per stored month: a store holding 2013–2016 and this year must
+ * show the years between as a gap, not as two neighbouring bars, and its labels thin out by themselves.
+ */
 function monthsChartOption(months: DataSummaryView['months']): ChartOption {
+  const compact = Intl.NumberFormat('en-US', { notation: 'compact' });
   return {
     // Animation replays on every refresh and makes screenshots and tests racy.
     animation: false,
-    grid: { left: 8, right: 8, top: 12, bottom: 4, containLabel: true },
-    tooltip: { trigger: 'axis', valueFormatter: (v) => (typeof v === 'number' ? formatInt(v) : String(v)) },
-    xAxis: { type: 'category', data: months.map((m) => m.month), axisTick: { show: false } },
-    yAxis: { type: 'value', axisLabel: { formatter: (v: number) => Intl.NumberFormat('en-US', { notation: 'compact' }).format(v) } },
-    series: [{ type: 'bar', name: 'Trips', data: months.map((m) => m.rows), barMaxWidth: 28 }],
+    grid: { left: 8, right: 16, top: 12, bottom: 4, containLabel: true },
+    tooltip: {
+      trigger: 'axis',
+      formatter: (params: unknown) => {
+        const p = (Array.isArray(params) ? params[0] : params) as { data?: { month: string; value: [number, number] } } | undefined;
+        return p?.data ? `${p.data.month}: ${formatInt(p.data.value[1])} trips` : '';
+      },
+    },
+    // Each bar sits mid-month inside an axis spanning whole months, so the first and last are not cut.
+    xAxis: {
+      type: 'time',
+      min: months.length ? monthStart(months[0]!.month) : undefined,
+      max: months.length ? monthStart(months.at(-1)!.month, 1) : undefined,
+      axisTick: { show: false },
+      axisLabel: { hideOverlap: true, formatter: '{yyyy}-{MM}' },
+    },
+    yAxis: { type: 'value', axisLabel: { formatter: (v: number) => compact.format(v) } },
+    series: [{ type: 'bar', name: 'Trips', data: months.map((m) => ({ month: m.month, value: [monthStart(m.month) + 15 * DAY_MS, m.rows] })), barMinWidth: 2, barMaxWidth: 28 }],
   };
 }
 
