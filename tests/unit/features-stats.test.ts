@@ -121,6 +121,23 @@ describe('feature statistics', () => {
     await expect(featureStats(ws, 'taxi_activity', { features: ['trips_2h'] })).rejects.toMatchObject({ code: 'INVALID_INPUT', message: expect.stringContaining('trips_2h') });
   });
 
+  it('give the views\' rows and freshness alone when asked for no feature statistics, for the views asked', async () => {
+    const watermarks = { taxi_activity: Date.UTC(2016, 6, 5) };
+    const full = await featureStoreStats(ws, { watermarks });
+    const quick = await featureStoreStats(ws, { watermarks, features: false });
+    expect(quick.map((v) => v.features)).toEqual([[], [], []]);
+    // Everything but the per-feature statistics is the same answer.
+    expect(quick).toEqual(full.map((v) => ({ ...v, features: [] })));
+    expect(quick[0]!.rows).toBeGreaterThan(0);
+
+    const some = await featureStoreStats(ws, { views: ['area_demand', 'trip_features'], features: false });
+    expect(some.map((v) => v.view)).toEqual(['trip_features', 'area_demand']);
+    await expect(featureStoreStats(ws, { views: ['area_demand', 'taxi_activty'] })).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+      message: expect.stringContaining('"taxi_activty"'),
+    });
+  });
+
   it('describe a view with no data yet as empty', async () => {
     const { workspace, cleanup: done } = tempWorkspace('taxi-fs-empty-');
     try {

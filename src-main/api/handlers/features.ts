@@ -1,7 +1,6 @@
 import type { featuresMethods } from '../methods/features.js';
 import type { HandlersFor } from '../handler-types.js';
 import type { Services } from '../../platform/services.js';
-import { AppError } from '../../platform/errors.js';
 import { featureServicesOf, featureViewsOf, validateFeatureStore } from '../../engines/features/definitions.js';
 import type { FeatureDef } from '../../engines/features/types.js';
 import { getOnlineStore, getScheduler } from '../../engines/features/runtime.js';
@@ -46,12 +45,7 @@ export const featuresHandlers: HandlersFor<keyof typeof featuresMethods> = {
     const { featureStoreStats } = await import('../../engines/features/stats.js');
     const { listWatermarks } = await import('../../engines/features/materializations.js');
     const watermarks = Object.fromEntries(listWatermarks(s.appDb).map((w) => [w.view, w.watermark_ms]));
-    const all = await featureStoreStats(s.workspace, { watermarks, bins: i.bins });
-    if (!i.views) return all;
-    const known = new Set(all.map((v) => v.view));
-    const unknown = i.views.filter((v) => !known.has(v));
-    if (unknown.length) throw new AppError('NOT_FOUND', `unknown feature view ${unknown.map((u) => `"${u}"`).join(', ')} (have: ${[...known].join(', ')})`, { views: unknown });
-    return all.filter((v) => i.views!.includes(v.view));
+    return featureStoreStats(s.workspace, { watermarks, bins: i.bins, views: i.views, features: i.features });
   },
   'features.transform': (i, s) => s.jobs.start('features.transform', i),
   'features.materialize': (i, s) => s.jobs.start('features.materialize', i),

@@ -131,7 +131,15 @@ export const featuresMethods = {
   }),
   'features.stats': method({
     description: 'Per-view and per-feature statistics of the offline store, with freshness and watermark lag.',
-    input: z.object({ views: z.array(z.string().min(1)).optional(), bins: z.number().int().min(2).max(200).default(20) }).strict().default({ bins: 20 }),
+    input: z
+      .object({
+        views: z.array(z.string().min(1)).optional(),
+        bins: z.number().int().min(2).max(200).default(20),
+        // false: the views' rows, partitions and freshness only — one metadata-sized pass instead of several full scans.
+        features: z.boolean().default(true),
+      })
+      .strict()
+      .default({ bins: 20, features: true }),
     output: z.array(ViewStatsSchema),
   }),
   'features.transform': method({

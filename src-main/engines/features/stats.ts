@@ -178,7 +178,7 @@ async function statsWith(conn: DuckDBConnection, ws: Workspace, view: FeatureVie
   const features = selectedFeatures(view, opts.features);
   const rel = viewRelationSql(ws, view);
   const fresh = await viewFreshness(conn, ws, view);
-  const { rows, by } = await summaries(conn, rel, features);
+  const { rows, by } = features.length ? await summaries(conn, rel, features) : { rows: fresh.rows, by: new Map<string, Summary>() };
   const stats: FeatureStats[] = [];
   for (const f of features) stats.push(await featureStatsOf(conn, rel, f, rows, by.get(f.name)!, opts.bins ?? DEFAULT_BINS));
   const wm = watermarkMs(opts.watermark);
@@ -211,12 +211,36 @@ export async function featureStats(ws: Workspace, viewName: string, opts: StatsO
   }
 }
 
-/** Statistics of every view; `watermarks` maps a view to its materialization watermark. */
-export async function featureStoreStats(ws: Workspace, opts: { watermarks?: Readonly<Record<string, StatsOptions['watermark']>>; bins?: number } = {}): Promise<ViewStats[]> {
+export interface StoreStatsOptions {
+  /** Maps a view to its materialization watermark. */
+  watermarks?: Readonly<Record<string, StatsOptions['watermark']>>;
+  bins?: number;
+  /** Only these views, in the configured order; NOT_FOUND names any the config lacks. */
+  views?: readonly string[];
+  /** false: view-level facts only (rows, partitions, freshness, watermark), `features` empty. */
+  features?: boolean;
+}
+
+function viewsWanted(ws: Workspace, names: readonly string[] | undefined): FeatureView[] {
+  const all = featureViewsOf(ws.config);
+  if (!names) return all;
+  const unknown = names.filter((n) => !all.some((v) => v.name === n));
+  if (unknown.length) {
+    throw new AppError('NOT_FOUND', `unknown feature view ${unknown.map((u) => `"${u}"`).join(', ')} (have: ${all.map((v) => v.name).join(', ')})`, { views: unknown });
+  }
+  return all.filter((v) => names.includes(v.name));
+}
+
+/** Statistics of every view (or of `opts.views`). */
+export async function featureStoreStats(ws: Workspace, opts: StoreStatsOptions = {}): Promise<ViewStats[]> {
+  const views = viewsWanted(ws, opts.views);
   const db = await openEngineDb(ws, { memoryLimit: '1GB' });
   try {
     const out: ViewStats[] = [];
-    for (const v of featureViewsOf(ws.config)) out.push(await statsWith(db.conn, ws, v, { watermark: opts.watermarks?.[v.name] ?? null, bins: opts.bins, conn: db.conn }));
+    for (const v of views) {
+      const features = opts.features === false ? [] : undefined;
+      out.push(await statsWith(db.conn, ws, v, { watermark: opts.watermarks?.[v.name] ?? null, bins: opts.bins, features, conn: db.conn }));
+    }
     return out;
   } finally {
     db.close();

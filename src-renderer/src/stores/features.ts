@@ -34,6 +34,8 @@ export interface OnlineLookup {
 interface FeaturesState {
   list: Remote<FeatureList>;
   stats: Remote<ViewStats[]>;
+  /** The views' rows and freshness without per-feature statistics: answers in a fraction of the time. */
+  freshness: Remote<ViewStats[]>;
   runs: Remote<MaterializationRuns>;
   scheduler: Remote<SchedulerStatus>;
   schedulerRuns: Remote<Job[]>;
@@ -63,6 +65,7 @@ const SCHEDULER_RUNS_SHOWN = 20;
 export const useFeaturesStore = create<FeaturesState>()((set, get) => {
   const loadList = remoteLoader(() => get().list, (list) => set({ list }));
   const loadStats = remoteLoader(() => get().stats, (stats) => set({ stats }));
+  const loadFreshness = remoteLoader(() => get().freshness, (freshness) => set({ freshness }));
   const loadRuns = remoteLoader(() => get().runs, (runs) => set({ runs }));
   const loadScheduler = remoteLoader(() => get().scheduler, (scheduler) => set({ scheduler }));
   const loadSchedulerRuns = remoteLoader(() => get().schedulerRuns, (schedulerRuns) => set({ schedulerRuns }));
@@ -82,6 +85,7 @@ export const useFeaturesStore = create<FeaturesState>()((set, get) => {
   return {
     list: idle(),
     stats: idle(),
+    freshness: idle(),
     runs: idle(),
     scheduler: idle(),
     schedulerRuns: idle(),
@@ -93,7 +97,9 @@ export const useFeaturesStore = create<FeaturesState>()((set, get) => {
     schedulerBusy: false,
     schedulerError: null,
     refreshList: () => loadList(() => call('features.list')),
-    refreshStats: () => loadStats(() => call('features.stats', { bins: 24 })),
+    refreshStats: async () => {
+      await Promise.all([loadFreshness(() => call('features.stats', { features: false })), loadStats(() => call('features.stats', { bins: 24 }))]);
+    },
     refreshRuns: () => loadRuns(() => call('features.runs', { limit: RUNS_SHOWN })),
     refreshScheduler: async () => {
       await Promise.all([

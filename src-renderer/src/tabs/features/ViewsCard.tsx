@@ -63,9 +63,12 @@ function ViewRow({ view, stats, selected, now }: { view: FeatureView; stats: Vie
 export function ViewsCard({ selected, now }: { selected: string | null; now: number }) {
   const list = useFeaturesStore((s) => s.list);
   const stats = useFeaturesStore((s) => s.stats);
+  const freshness = useFeaturesStore((s) => s.freshness);
   const refreshList = useFeaturesStore((s) => s.refreshList);
   const refreshStats = useFeaturesStore((s) => s.refreshStats);
-  const byView = new Map((stats.data ?? []).map((v) => [v.view, v]));
+  // Rows and freshness come from whichever answer is newer: the quick one lands seconds before the full statistics.
+  const newest = (freshness.updatedAt ?? 0) > (stats.updatedAt ?? 0) ? freshness : stats;
+  const byView = new Map((newest.data ?? stats.data ?? []).map((v) => [v.view, v]));
   const busy = list.loading || stats.loading;
   return (
     <Card

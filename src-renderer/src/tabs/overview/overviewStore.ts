@@ -52,7 +52,7 @@ export const useOverviewStore = create<OverviewState>()((set, get) => {
         loaders.metrics(() => call('system.metrics', { window_s: 60, since: new Date(Date.now() - 30_000).toISOString() })),
       ];
       // Offline statistics scan Parquet; they change only when a job writes, so not on every poll.
-      if (opts.slow !== false) all.push(loaders.freshness(() => call('features.stats', { bins: 2 })));
+      if (opts.slow !== false) all.push(loaders.freshness(() => call('features.stats', { features: false })));
       await Promise.all(all);
     },
   };
