@@ -59,6 +59,13 @@ interface FeaturesState {
   lookupOnline(request: OnlineRequest, joinKeys: string[]): Promise<void>;
 }
 
+/**
+ * The views' rows and freshness from whichever answer is newer: the quick `features: false` one lands
+ * seconds before the full statistics, and a refresh must not show older facts beside newer ones.
+ */
+export const viewFactsOf = (s: Pick<FeaturesState, 'stats' | 'freshness'>): ViewStats[] | null =>
+  (s.freshness.updatedAt ?? 0) > (s.stats.updatedAt ?? 0) ? s.freshness.data : (s.stats.data ?? s.freshness.data);
+
 const RUNS_SHOWN = 50;
 const SCHEDULER_RUNS_SHOWN = 20;
 

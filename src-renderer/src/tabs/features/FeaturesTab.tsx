@@ -6,7 +6,7 @@ import { useEffect } from 'react';
 import { ApiError } from '../../api/client';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { LoadingRow } from '../../components/Spinner';
-import { followFeatureJobs, useFeaturesStore } from '../../stores/features';
+import { followFeatureJobs, useFeaturesStore, viewFactsOf } from '../../stores/features';
 import { useSystemStore } from '../../stores/system';
 import { goToTab } from '../../stores/ui';
 import { DefinitionsCard } from './DefinitionsCard';
@@ -24,8 +24,8 @@ const TICK_MS = 15_000;
 /** What the operator should do first, when the store has nothing to show yet. */
 function NextStep() {
   const trips = useSystemStore((s) => s.summary.data?.trips);
-  const stats = useFeaturesStore((s) => s.stats.data);
-  if (!stats || stats.some((v) => v.rows > 0)) return null;
+  const facts = useFeaturesStore(viewFactsOf);
+  if (!facts || facts.some((v) => v.rows > 0)) return null;
   if (trips === 0) {
     return (
       <div className="banner-card" data-testid="features-next-step" data-step="trips">

@@ -4,7 +4,7 @@ import { Card } from '../../components/Card';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { JobProgress } from '../../components/JobProgress';
 import { formatSpan, formatUtc } from '../../components/format';
-import { useFeaturesStore, type FeatureView, type ViewStats } from '../../stores/features';
+import { useFeaturesStore, viewFactsOf, type FeatureView, type ViewStats } from '../../stores/features';
 import { checkIncremental, checkMaterialize, checkTransform, nextMinute, utcDate, utcMinute, type FieldErrors, type RangeDraft } from './forms';
 
 type Mode = 'transform' | 'materialize' | 'incremental';
@@ -85,7 +85,7 @@ function Watermarks({ views, stats }: { views: FeatureView[]; stats: ViewStats[]
 }
 
 export function PipelineCard({ views }: { views: FeatureView[] }) {
-  const stats = useFeaturesStore((s) => s.stats.data);
+  const stats = useFeaturesStore(viewFactsOf);
   const startJob = useFeaturesStore((s) => s.startJob);
   const starting = useFeaturesStore((s) => s.starting);
   const startError = useFeaturesStore((s) => s.startError);

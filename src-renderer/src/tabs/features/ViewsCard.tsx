@@ -3,7 +3,7 @@ import { ErrorNotice } from '../../components/ErrorNotice';
 import { StatusBadge } from '../../components/StatusBadge';
 import { LoadingRow, Spinner } from '../../components/Spinner';
 import { formatInt, formatSpan, formatUtc } from '../../components/format';
-import { useFeaturesStore, type FeatureView, type ViewStats } from '../../stores/features';
+import { useFeaturesStore, viewFactsOf, type FeatureView, type ViewStats } from '../../stores/features';
 import { ageLabel, freshnessLabel, freshnessOf } from './freshness';
 import { featureHref, selectFeaturePath } from './path';
 
@@ -63,12 +63,10 @@ function ViewRow({ view, stats, selected, now }: { view: FeatureView; stats: Vie
 export function ViewsCard({ selected, now }: { selected: string | null; now: number }) {
   const list = useFeaturesStore((s) => s.list);
   const stats = useFeaturesStore((s) => s.stats);
-  const freshness = useFeaturesStore((s) => s.freshness);
+  const facts = useFeaturesStore(viewFactsOf);
   const refreshList = useFeaturesStore((s) => s.refreshList);
   const refreshStats = useFeaturesStore((s) => s.refreshStats);
-  // Rows and freshness come from whichever answer is newer: the quick one lands seconds before the full statistics.
-  const newest = (freshness.updatedAt ?? 0) > (stats.updatedAt ?? 0) ? freshness : stats;
-  const byView = new Map((newest.data ?? stats.data ?? []).map((v) => [v.view, v]));
+  const byView = new Map((facts ?? []).map((v) => [v.view, v]));
   const busy = list.loading || stats.loading;
   return (
     <Card
