@@ -139,6 +139,8 @@ function DisconnectedBanner() {
   );
 }
 
+const HEADER_HEALTH_MS = 30_000;
+
 /** Connects stores to the outside world once for the app's lifetime. */
 function useAppWiring(): void {
   const reconnects = useConnectionStore((s) => s.reconnects);
@@ -168,6 +170,18 @@ function useAppWiring(): void {
       offJobs();
       offProfile();
     };
+  }, []);
+
+  // The header's health pill is on every tab, so it is kept current from here, not only by the Overview's
+  // own (faster) poll; a deep link to another tab would otherwise show no health at all.
+  useEffect(() => {
+    const refreshIfIdle = (): void => {
+      const h = useSystemStore.getState().health;
+      if (!h.loading && !document.hidden) void useSystemStore.getState().refreshHealth();
+    };
+    refreshIfIdle();
+    const timer = setInterval(refreshIfIdle, HEADER_HEALTH_MS);
+    return () => clearInterval(timer);
   }, []);
 
   // Also on every reconnect: events sent while the socket was down are gone, so re-read the state.

@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { GenerateInputSchema } from '../../src-main/api/contract.js';
 import { dispatch } from '../../src-main/api/dispatch.js';
 import { openConsolePage, screenshot } from './browser.js';
-import { browser, dir, page, restartServer, runJob, server, services, session, tid, useConsoleServer } from './console-server.js';
+import { browser, dir, ok, page, restartServer, runJob, server, services, session, tid, useConsoleServer } from './console-server.js';
 
 const tabs = ['overview', 'features', 'models', 'streams', 'monitoring', 'jobs', 'settings', 'logs'] as const;
 const ROWS = 20_000;
@@ -223,6 +223,21 @@ describe('browser console', () => {
 
     await page.goto(`${server.url}/#/not-a-tab`);
     await page.locator(tid('panel-overview')).waitFor();
+  });
+
+  it('shows the services\' health in the header when the console opens on a tab other than the Overview', async () => {
+    const other = await openConsolePage(browser);
+    try {
+      await other.page.goto(`${server.url}/#/streams`);
+      await other.page.locator(tid('panel-streams')).waitFor();
+      const badge = other.page.locator(tid('header-health'));
+      await badge.waitFor({ timeout: 15_000 });
+      const health = await ok('system.health');
+      expect((await badge.textContent())?.toLowerCase()).toBe(health.status.toLowerCase());
+      expect(await other.page.locator(tid('overview')).count()).toBe(0);
+    } finally {
+      await other.context.close();
+    }
   });
 
   it('renders the dark theme', async () => {
