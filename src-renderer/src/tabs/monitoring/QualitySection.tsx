@@ -13,29 +13,37 @@ type Quality = Output<'monitoring.quality'>;
 type ColumnQuality = Quality['columns'][number];
 
 const columns: Column<ColumnQuality>[] = [
-  { key: 'column', header: 'Column', render: (c) => <code>{c.column}</code> },
-  { key: 'type', header: 'Type', width: 100 },
-  { key: 'count', header: 'Count', width: 90, align: 'right' },
-  { key: 'missing_share', header: 'Missing', width: 90, align: 'right', render: (c) => `${(c.missing_share * 100).toFixed(1)}%` },
+  // The column name is what a reader scans for: it keeps room for view__feature names; the numbers give way.
+  { key: 'column', header: 'Column', minWidth: 220, render: (c) => <code title={c.column}>{c.column}</code> },
+  { key: 'type', header: 'Type', width: 90 },
+  { key: 'count', header: 'Count', width: 80, align: 'right' },
+  { key: 'missing_share', header: 'Missing', width: 80, align: 'right', render: (c) => `${(c.missing_share * 100).toFixed(1)}%` },
   { key: 'unique', header: 'Unique', width: 80, align: 'right' },
-  { key: 'mean', header: 'Mean', width: 90, align: 'right', render: (c) => formatNumber(c.mean) },
+  { key: 'mean', header: 'Mean', width: 80, align: 'right', render: (c) => formatNumber(c.mean) },
   { key: 'std', header: 'Std', width: 80, align: 'right', render: (c) => formatNumber(c.std), hidden: true },
-  { key: 'min', header: 'Min', width: 80, align: 'right', render: (c) => formatNumber(c.min) },
+  { key: 'min', header: 'Min', width: 80, align: 'right', render: (c) => formatNumber(c.min), hidden: true },
   { key: 'median', header: 'Median', width: 80, align: 'right', render: (c) => formatNumber(c.median) },
-  { key: 'max', header: 'Max', width: 90, align: 'right', render: (c) => formatNumber(c.max) },
-  { key: 'most_common', header: 'Most common', width: 140, value: (c) => c.most_common?.value ?? '', render: (c) => (c.most_common ? `${c.most_common.value} (${(c.most_common.share * 100).toFixed(0)}%)` : '—') },
-  { key: 'out_of_range', header: 'Out of range', width: 110, align: 'right', value: (c) => c.out_of_range?.count ?? null, render: (c) => (c.out_of_range ? formatInt(c.out_of_range.count) : '—') },
+  { key: 'max', header: 'Max', width: 80, align: 'right', render: (c) => formatNumber(c.max) },
+  { key: 'most_common', header: 'Most common', width: 130, value: (c) => c.most_common?.value ?? '', render: (c) => (c.most_common ? `${c.most_common.value} (${(c.most_common.share * 100).toFixed(0)}%)` : '—') },
+  { key: 'out_of_range', header: 'Out of range', width: 100, align: 'right', value: (c) => c.out_of_range?.count ?? null, render: (c) => (c.out_of_range ? formatInt(c.out_of_range.count) : '—') },
   {
     key: 'categories',
-    header: 'New / missing categories',
-    width: 190,
+    header: 'Categories +/−',
+    width: 130,
     value: (c) => [...(c.new_categories ?? []), ...(c.missing_categories ?? [])].join(' '),
-    render: (c) => (c.new_categories || c.missing_categories ? `+${c.new_categories?.length ?? 0} / −${c.missing_categories?.length ?? 0}` : '—'),
+    render: (c) =>
+      c.new_categories || c.missing_categories ? (
+        <span title={`new: ${c.new_categories?.join(', ') || 'none'}\nmissing: ${c.missing_categories?.join(', ') || 'none'}`}>
+          +{c.new_categories?.length ?? 0} / −{c.missing_categories?.length ?? 0}
+        </span>
+      ) : (
+        '—'
+      ),
   },
   {
     key: 'flags',
     header: 'Flags',
-    width: 130,
+    width: 110,
     value: (c) => (c.constant ? 'constant' : c.almost_constant ? 'almost constant' : ''),
     render: (c) => (c.constant ? <StatusBadge status="constant" tone="warn" /> : c.almost_constant ? <StatusBadge status="almost constant" tone="warn" /> : null),
   },
