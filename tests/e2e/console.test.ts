@@ -2,6 +2,8 @@
  * The browser console against the real server: a temp workspace, `startHttpServer` in-process on a free
  * port, Debian Chromium. Tests run in order and share one page, like an operator's session.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { GenerateInputSchema } from '../../src-main/api/contract.js';
 import { dispatch } from '../../src-main/api/dispatch.js';
@@ -129,6 +131,39 @@ describe('browser console', () => {
     const labels = async (): Promise<string[]> => (await chart.locator('text').allTextContents()).filter((t) => /^\d{4}-\d{2}$/.test(t));
     const yearsBetween = async (): Promise<number[]> => (await labels()).map((t) => Number(t.slice(0, 4))).filter((y) => y > 2013 && y < new Date().getUTCFullYear() - 1);
     await expect.poll(yearsBetween, { message: `axis labels: ${(await labels()).join(', ')}` }).not.toEqual([]);
+  });
+
+  it('imports a CSV from the Overview and shows what was accepted, rejected by reason, and where the rejects went', { timeout: 120_000 }, async () => {
+    const header = 'pickup_community_area,fare,trip_start_month,trip_start_hour,trip_start_day,trip_start_timestamp,pickup_latitude,pickup_longitude,dropoff_latitude,dropoff_longitude,trip_miles,pickup_census_tract,dropoff_census_tract,payment_type,company,trip_seconds,dropoff_community_area,tips';
+    const row = (fare: string, start: string, miles: string): string => `8,${fare},5,19,6,${start},41.89,-87.63,41.9,-87.62,${miles},,,Credit Card,Flash Cab,600,8,2.0`;
+    const csv = path.join(dir, 'ui-import.csv');
+    const lines = [header, row('12.45', '1400269500', '2.5'), row('9.25', '1400270400', '1.8'), row('30.00', '1400271300', '8.0'), row('-5', '1400272200', '1.0'), row('7.5', 'yesterday', '1.0')];
+    fs.writeFileSync(csv, `${lines.join('\n')}\n`);
+    const before = Number((await page.locator(tid('data-trips')).textContent())!.replace(/,/g, ''));
+
+    // Nothing is sent without a path.
+    await page.locator(tid('import-submit')).click();
+    await page.locator(tid('import-path-error')).waitFor();
+    expect(await page.locator(tid('import-job')).count()).toBe(0);
+
+    await page.locator(tid('import-path')).fill(csv);
+    await page.locator(tid('import-submit')).click();
+    await page.locator(`${tid('import-job')}[data-status="succeeded"]`).waitFor({ timeout: 60_000 });
+    const summary = page.locator(tid('import-summary'));
+    expect(await summary.locator(tid('import-accepted')).textContent()).toBe('3');
+    expect(await summary.locator(tid('import-rejected')).textContent()).toBe('2');
+    expect(await summary.locator(`${tid('import-reasons')} li`).evaluateAll((li) => li.map((l) => l.getAttribute('data-reason')).sort())).toEqual(['bad_timestamp', 'out_of_range']);
+    const rejects = (await summary.locator(tid('import-rejects-file')).textContent())!;
+    expect(fs.readFileSync(rejects, 'utf8')).toContain('out_of_range');
+    await expect.poll(() => page.locator(tid('data-trips')).textContent(), { timeout: 15_000 }).toBe((before + 3).toLocaleString('en-US'));
+
+    // The same file again adds nothing; a missing file fails the job with a reason naming it.
+    await page.locator(tid('import-submit')).click();
+    await expect.poll(() => page.locator(tid('import-written')).textContent(), { timeout: 60_000 }).toBe('0');
+    await page.locator(tid('import-path')).fill(path.join(dir, 'no-such.csv'));
+    await page.locator(tid('import-submit')).click();
+    await page.locator(`${tid('import-job')}[data-status="failed"]`).waitFor({ timeout: 60_000 });
+    expect(await page.locator(tid('import-job-error')).textContent()).toContain('no-such.csv');
   });
 
   it('lists the job on the Jobs tab, reached with Ctrl+6', async () => {

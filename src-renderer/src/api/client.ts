@@ -20,6 +20,8 @@ export type {
   EventName,
   EventPayload,
   GenerateInput,
+  ImportInput,
+  ImportSummary,
   Input,
   Job,
   JobProgressView,
@@ -268,4 +270,4 @@ export function onConnection(listener: (state: ConnectionState) => void): () => 
 }
 
 /** Schemas the UI validates forms with before sending, so messages match what the server would say. */
-export { DriftNameSchema, GenerateInputSchema } from '../../../src-main/api/contract';
+export { DriftNameSchema, GenerateInputSchema, ImportInputSchema, ImportLayoutSchema, ImportSummarySchema } from '../../../src-main/api/contract';

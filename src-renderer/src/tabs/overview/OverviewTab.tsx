@@ -3,6 +3,7 @@ import { useSystemStore } from '../../stores/system';
 import { DataCard } from './DataCard';
 import { GenerateForm } from './GenerateForm';
 import { HealthCard } from './HealthCard';
+import { ImportForm } from './ImportForm';
 import { InfoCard } from './InfoCard';
 import { RecentJobs } from './RecentJobs';
 import { StatusCards } from './StatusCards';
@@ -23,7 +24,10 @@ export function OverviewTab() {
       </div>
       <div className="grid grid-main">
         <DataCard />
-        <GenerateForm />
+        <div className="ov-stack">
+          <GenerateForm />
+          <ImportForm />
+        </div>
       </div>
       <RecentJobs />
     </div>
