@@ -13,6 +13,9 @@ import { useCall } from './hooks';
 type Performance = Output<'monitoring.performance'>;
 type Ab = Output<'monitoring.ab'>;
 
+/** At least six windows of axis, so a young model's first window is not a lone dot in days of empty axis. */
+const spanOf = (windowMinutes: number): number => 6 * windowMinutes * 60_000;
+
 export function PerformanceSection() {
   const [source, setSource] = useState<'stream' | 'offline'>('stream');
   const [windowMin, setWindowMin] = useState('60');
@@ -31,12 +34,15 @@ export function PerformanceSection() {
               { name: 'RMSE', points: d.windows.map((w) => ({ at: w.start, value: w.rmse })) },
               { name: 'MAE', points: d.windows.map((w) => ({ at: w.start, value: w.mae })) },
             ],
-            { baseline: d.baseline_rmse !== null ? { value: d.baseline_rmse, label: 'Baseline RMSE' } : null, min: 0 },
+            { baseline: d.baseline_rmse !== null ? { value: d.baseline_rmse, label: 'Baseline RMSE' } : null, min: 0, minSpanMs: spanOf(d.window_minutes) },
           )
         : null,
     [d],
   );
-  const r2 = useMemo(() => (d ? timeSeriesOption([{ name: 'R²', points: d.windows.map((w) => ({ at: w.start, value: w.r2 })) }]) : null), [d]);
+  const r2 = useMemo(
+    () => (d ? timeSeriesOption([{ name: 'R²', points: d.windows.map((w) => ({ at: w.start, value: w.r2 })) }], { minSpanMs: spanOf(d.window_minutes) }) : null),
+    [d],
+  );
   return (
     <div className="mon-section" data-testid="mon-performance">
       <Card

@@ -54,6 +54,13 @@ export interface LinePoint {
   value: number | null;
 }
 
+/** Where a baseline starts and ends (ms): the axis range when it is fixed, else the first and last sample. */
+function baselineEnds(series: { points: LinePoint[] }[], range: { min?: number; max?: number }): number[] {
+  const times = series.flatMap((x) => x.points.map((p) => Date.parse(p.at)));
+  if (!times.length) return [];
+  return [range.min ?? Math.min(...times), range.max ?? Math.max(...times)];
+}
+
 /** Time series sharing one time axis; `baseline` draws a dashed horizontal line. */
 export function timeSeriesOption(
   series: { name: string; points: LinePoint[]; area?: boolean }[],
@@ -93,7 +100,8 @@ export function timeSeriesOption(
               name: opts.baseline.label,
               symbol: 'none',
               lineStyle: { type: 'dashed' as const },
-              data: series[0] && series[0].points.length ? [series[0].points[0]!.at, series[0].points.at(-1)!.at].map((at) => [at, opts.baseline!.value] as [string, number]) : [],
+              // Across the whole axis: a single window would otherwise give a line of zero length.
+              data: baselineEnds(series, range).map((at) => [at, opts.baseline!.value] as [number, number]),
             },
           ]
         : []),
