@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -45,6 +45,38 @@ describe('taxi-mlops CLI (built)', () => {
     expect(fs.existsSync(path.join(ws, 'config.yaml'))).toBe(true);
     const b = await cli(['--workspace', ws, 'init']);
     expect(b.stdout).toContain('already initialised');
+  });
+
+  it('serve --init creates a missing workspace and serves it; plain serve names the missing workspace', async () => {
+    const ws = path.join(tmp(), 'fresh');
+    const refused = await cli(['--workspace', ws, 'serve', '--port', '0']);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toMatch(/taxi-mlops: NOT_FOUND: no workspace at .*fresh/);
+    expect(fs.existsSync(ws)).toBe(false);
+
+    const child = spawn(process.execPath, [bin, '--workspace', ws, 'serve', '--init', '--port', '0'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      let stdout = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      const url = await new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`serve did not start: ${stdout}`)), 60_000);
+        child.stdout.on('data', () => {
+          const m = /on (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout);
+          if (m) {
+            clearTimeout(timer);
+            resolve(m[1]!);
+          }
+        });
+        child.on('exit', (code) => reject(new Error(`serve exited with ${code}: ${stdout}`)));
+      });
+      expect(stdout).toContain(`created workspace ${ws}`);
+      expect(fs.existsSync(path.join(ws, 'config.yaml'))).toBe(true);
+      const info = (await (await fetch(`${url}/api/rpc/system.info`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).json()) as { ok: boolean; result: { workspace: string } };
+      expect(info).toMatchObject({ ok: true, result: { workspace: ws } });
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    }
   });
 
   it('imports a file with a progress line and a summary, then lists the job', async () => {

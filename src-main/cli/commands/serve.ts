@@ -2,6 +2,7 @@
 import { spawn } from 'node:child_process';
 import type { Command } from 'commander';
 import { openServices } from '../../platform/services.js';
+import { initWorkspace } from '../../platform/workspace.js';
 import { intArg, out, workspaceOf } from '../common.js';
 
 export function registerServeCommand(program: Command): void {
@@ -12,9 +13,12 @@ export function registerServeCommand(program: Command): void {
     .option('--port <port>', 'port (0 picks a free one)', intArg('--port'), 8000)
     .option('--token <token>', 'bearer token required on /api (or TAXI_API_TOKEN)')
     .option('--open', 'open the console in the default browser')
-    .action(async (o: { host: string; port: number; token?: string; open?: boolean }, cmd: Command) => {
+    .option('--init', 'create the workspace first if it has none, as the desktop app does (an existing one is kept)')
+    .action(async (o: { host: string; port: number; token?: string; open?: boolean; init?: boolean }, cmd: Command) => {
       const { startHttpServer } = await import('../../api/http.js');
-      const s = await openServices({ workspace: workspaceOf(cmd), mode: 'server' });
+      const workspace = workspaceOf(cmd);
+      if (o.init && initWorkspace(workspace).created) out(`created workspace ${workspace}`);
+      const s = await openServices({ workspace, mode: 'server' });
       const server = await startHttpServer({ services: s, host: o.host, port: o.port, ...(o.token ? { token: o.token } : {}) });
       out(`taxi-mlops serving ${s.workspace.paths.root} (profile ${s.workspace.profile.name}) on ${server.url}`);
       if (o.open) openBrowser(server.url);
