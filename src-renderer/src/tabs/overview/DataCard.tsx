@@ -73,7 +73,7 @@ function DataFacts({ summary }: { summary: DataSummaryView }) {
         <Chart option={option} height={200} testId="data-months-chart" ariaLabel="Trips per month" />
       ) : (
         <div className="empty" data-testid="data-empty">
-          No trips yet. Import a CSV with <code>taxi-mlops import</code> or generate synthetic trips with the form beside.
+          No trips yet. Import a CSV or generate synthetic trips with the forms beside (or <code>taxi-mlops import</code> from a terminal).
         </div>
       )}
     </>
