@@ -1,7 +1,7 @@
-/** Small request helpers shared by the sections: one remote call with its state, and one job followed live. */
-import { useCallback, useEffect, useRef, useState } from 'react';
-import { toApiError, type ApiError, type Job } from '../../api/client';
-import { useJobsStore } from '../../stores/jobs';
+/** Small request helpers shared by the sections: one remote call with its state; date inputs. */
+import { useCallback, useRef, useState } from 'react';
+import { toApiError, type ApiError } from '../../api/client';
+export { useJobRun, type JobRun } from '../../lib/useJobRun';
 
 export interface CallState<T> {
   data: T | null;
@@ -25,53 +25,6 @@ export function useCall<T>(): CallState<T> {
     }
   }, []);
   return { ...state, run };
-}
-
-export interface JobRun {
-  job: Job | null;
-  starting: boolean;
-  error: ApiError | null;
-  start(begin: () => Promise<Job>): Promise<void>;
-}
-
-/**
- * Starts a job and follows it through the jobs store (fed by `jobs.progress`); `onDone` runs once with the
- * finished job when it succeeds.
- */
-export function useJobRun(onDone?: (job: Job) => void): JobRun {
-  const [jobId, setJobId] = useState<string | null>(null);
-  const [starting, setStarting] = useState(false);
-  const [error, setError] = useState<ApiError | null>(null);
-  const job = useJobsStore((s) => (jobId ? (s.byId[jobId] ?? null) : null));
-  const upsert = useJobsStore((s) => s.upsert);
-  const handled = useRef<string | null>(null);
-  const done = useRef(onDone);
-  done.current = onDone;
-
-  useEffect(() => {
-    if (job && job.status === 'succeeded' && handled.current !== job.id) {
-      handled.current = job.id;
-      done.current?.(job);
-    }
-  }, [job]);
-
-  const start = useCallback(
-    async (begin: () => Promise<Job>) => {
-      setStarting(true);
-      setError(null);
-      try {
-        const j = await begin();
-        upsert([j]);
-        setJobId(j.id);
-      } catch (err) {
-        setError(toApiError(err));
-      } finally {
-        setStarting(false);
-      }
-    },
-    [upsert],
-  );
-  return { job, starting, error, start };
 }
 
 /** `<input type="datetime-local">` speaks local time without a zone; the API wants ISO 8601. */

@@ -1,8 +1,8 @@
 import { useMemo, useState, type FormEvent } from 'react';
-import { call, DriftNameSchema, GenerateInputSchema, toApiError, type ApiError, type DriftName, type GenerateInput, type Job } from '../../api/client';
+import { call, DriftNameSchema, GenerateInputSchema, type DriftName, type GenerateInput } from '../../api/client';
 import { Card } from '../../components/Card';
 import { ErrorNotice } from '../../components/ErrorNotice';
-import { useJobsStore } from '../../stores/jobs';
+import { useJobRun } from '../../lib/useJobRun';
 
 interface Draft {
   rows: string;
@@ -51,11 +51,7 @@ export function GenerateForm() {
   const [draft, setDraft] = useState<Draft>({ rows: '20000', seed: '42', drift: 'none' });
   const [touched, setTouched] = useState<Partial<Record<Field, boolean>>>({});
   const [submitted, setSubmitted] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError | null>(null);
-  const [started, setStarted] = useState<Job | null>(null);
-  const upsert = useJobsStore((s) => s.upsert);
-
+  const run = useJobRun();
   const { input, errors } = useMemo(() => validate(draft), [draft]);
   const shown = (f: Field): string | undefined => (touched[f] || submitted ? errors[f] : undefined);
 
@@ -67,18 +63,7 @@ export function GenerateForm() {
   const submit = async (e: FormEvent): Promise<void> => {
     e.preventDefault();
     setSubmitted(true);
-    if (!input || busy) return;
-    setBusy(true);
-    setError(null);
-    try {
-      const job = await call('data.generate', input);
-      upsert([job]);
-      setStarted(job);
-    } catch (err) {
-      setError(toApiError(err));
-    } finally {
-      setBusy(false);
-    }
+    if (input && !run.starting) await run.start(() => call('data.generate', input));
   };
 
   return (
@@ -125,16 +110,16 @@ export function GenerateForm() {
           </label>
         </div>
         <div className="form-actions">
-          <button type="submit" className="btn btn-primary" disabled={busy || (submitted && !input)} data-testid="gen-submit">
-            {busy ? 'Starting…' : 'Generate'}
+          <button type="submit" className="btn btn-primary" disabled={run.starting || (submitted && !input)} data-testid="gen-submit">
+            {run.starting ? 'Starting…' : 'Generate'}
           </button>
-          {started ? (
-            <span className="muted" data-testid="gen-started" data-job-id={started.id}>
-              Started job {started.id.slice(0, 8)} — follow it below.
+          {run.job ? (
+            <span className="muted" data-testid="gen-started" data-job-id={run.job.id}>
+              Started job {run.job.id.slice(0, 8)} — follow it below.
             </span>
           ) : null}
         </div>
-        {error ? <ErrorNotice error={error} testId="gen-error" /> : null}
+        {run.error ? <ErrorNotice error={run.error} testId="gen-error" /> : null}
       </form>
     </Card>
   );

@@ -4,21 +4,12 @@
  * rejects went. The path is on the machine running the engines (the desktop app's own, or `serve`'s).
  */
 import { useMemo, useState, type FormEvent } from 'react';
-import {
-  call,
-  ImportInputSchema,
-  ImportLayoutSchema,
-  ImportSummarySchema,
-  toApiError,
-  type ApiError,
-  type ImportInput,
-  type ImportSummary,
-} from '../../api/client';
+import { call, ImportInputSchema, ImportLayoutSchema, ImportSummarySchema, type ImportInput, type ImportSummary } from '../../api/client';
 import { Card } from '../../components/Card';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { JobProgress } from '../../components/JobProgress';
 import { formatInt } from '../../components/format';
-import { useJobsStore } from '../../stores/jobs';
+import { useJobRun } from '../../lib/useJobRun';
 
 type Layout = ImportInput['layout'];
 
@@ -87,29 +78,14 @@ function ImportOutcome({ summary }: { summary: ImportSummary }) {
 export function ImportForm() {
   const [draft, setDraft] = useState<Draft>({ path: '', layout: 'auto', source: '' });
   const [submitted, setSubmitted] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError | null>(null);
-  const [jobId, setJobId] = useState<string | null>(null);
-  const upsert = useJobsStore((s) => s.upsert);
-  const job = useJobsStore((s) => (jobId ? s.byId[jobId] : undefined));
+  const run = useJobRun();
   const { input, pathError } = useMemo(() => validate(draft), [draft]);
-  const summary = job?.status === 'succeeded' ? ImportSummarySchema.safeParse(job.result) : null;
+  const summary = run.job?.status === 'succeeded' ? ImportSummarySchema.safeParse(run.job.result) : null;
 
   const submit = async (e: FormEvent): Promise<void> => {
     e.preventDefault();
     setSubmitted(true);
-    if (!input || busy) return;
-    setBusy(true);
-    setError(null);
-    try {
-      const started = await call('data.import', input);
-      upsert([started]);
-      setJobId(started.id);
-    } catch (err) {
-      setError(toApiError(err));
-    } finally {
-      setBusy(false);
-    }
+    if (input && !run.starting) await run.start(() => call('data.import', input));
   };
 
   const shownPathError = submitted ? pathError : undefined;
@@ -157,13 +133,13 @@ export function ImportForm() {
           </label>
         </div>
         <div className="form-actions">
-          <button type="submit" className="btn btn-primary" disabled={busy || (submitted && !input)} data-testid="import-submit">
-            {busy ? 'Starting…' : 'Import'}
+          <button type="submit" className="btn btn-primary" disabled={run.starting || (submitted && !input)} data-testid="import-submit">
+            {run.starting ? 'Starting…' : 'Import'}
           </button>
         </div>
-        {error ? <ErrorNotice error={error} testId="import-error" /> : null}
+        {run.error ? <ErrorNotice error={run.error} testId="import-error" /> : null}
       </form>
-      {jobId ? <JobProgress jobId={jobId} testId="import-job" /> : null}
+      {run.job ? <JobProgress jobId={run.job.id} testId="import-job" /> : null}
       {summary?.success ? <ImportOutcome summary={summary.data} /> : null}
     </Card>
   );
