@@ -128,9 +128,11 @@ describe('streams tab', () => {
     await page.keyboard.press(at > 0 ? 'ArrowUp' : 'ArrowDown');
     const moved = order[at > 0 ? at - 1 : at + 1]!;
     await expect.poll(() => page.evaluate(() => location.hash)).toBe(`#/streams/${moved}`);
-    expect(await page.locator(tid(`topic-row-${moved}`)).getAttribute('aria-selected')).toBe('true');
+    // The hash moves first; the row is marked on the render that follows it.
+    await expect.poll(() => page.locator(tid(`topic-row-${moved}`)).getAttribute('aria-selected')).toBe('true');
     await page.keyboard.press(at > 0 ? 'ArrowDown' : 'ArrowUp');
     await expect.poll(() => page.evaluate(() => location.hash)).toBe(`#/streams/${RAW}`);
+    await expect.poll(() => page.locator(tid(`topic-row-${RAW}`)).getAttribute('aria-selected')).toBe('true');
   });
 
   it('produces a valid trip from the form and sees it arrive in the live tail', async () => {
