@@ -40,7 +40,26 @@ export function buildProgram(): Command {
   registerSelftestCommand(program);
   registerProfilesCommands(program);
   registerMonitorCommands(program);
+  refuseUnknownSubcommands(program, program);
   return program;
+}
+
+/**
+ * Groups with a default subcommand (`topics` runs `topics list`) would hand an unknown word to it, and
+ * commander then says "too many arguments for 'list'". Name the unknown command and what exists instead,
+ * pointing at a top-level command of that name when there is one (`topics produce` → `produce`).
+ */
+function refuseUnknownSubcommands(cmd: Command, root: Command): void {
+  if (cmd.commands.length > 0 && cmd !== root) {
+    cmd.hook('preSubcommand', (parent, sub) => {
+      const first = parent.args[0];
+      if (first === undefined || first.startsWith('-') || first === sub.name() || sub.aliases().includes(first)) return;
+      const topLevel = root.commands.find((c) => c.name() === first);
+      const hint = topLevel ? ` — did you mean "taxi-mlops ${first}"?` : '';
+      parent.error(`error: unknown command '${first}' for '${parent.name()}' (commands: ${parent.commands.map((c) => c.name()).join(', ')})${hint}`);
+    });
+  }
+  for (const c of cmd.commands) refuseUnknownSubcommands(c, root);
 }
 
 export async function main(argv = process.argv): Promise<void> {

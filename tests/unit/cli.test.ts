@@ -47,6 +47,22 @@ describe('taxi-mlops CLI (built)', () => {
     expect(b.stdout).toContain('already initialised');
   });
 
+  it('names an unknown subcommand of a group and what exists, instead of passing it to the default one', async () => {
+    const ws = path.join(tmp(), 'ws');
+    await cli(['--workspace', ws, 'init']);
+    const r = await cli(['--workspace', ws, 'topics', 'produce']);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain("unknown command 'produce' for 'topics' (commands: list, create, delete, describe)");
+    expect(r.stderr).toContain('did you mean "taxi-mlops produce"');
+    expect(r.stderr).not.toContain('too many arguments');
+    // The default subcommand still runs on its own, with its options.
+    const listed = await cli(['--workspace', ws, 'topics']);
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toContain('taxi-raw-data');
+    const jobs = await cli(['--workspace', ws, 'jobs', '--limit', '1']);
+    expect(jobs.code).toBe(0);
+  });
+
   it('serve --init creates a missing workspace and serves it; plain serve names the missing workspace', async () => {
     const ws = path.join(tmp(), 'fresh');
     const refused = await cli(['--workspace', ws, 'serve', '--port', '0']);
