@@ -27,12 +27,26 @@ function parseFeature(pair: string): [string, string | number | boolean | null] 
   return [pair.slice(0, eq), v];
 }
 
-function printPredictions(r: Output<'models.predict'>): void {
+/** '13 PRESENT · 4 NOT_FOUND', most frequent first. */
+function statusCounts(statuses: Record<string, string>): string {
+  const n = new Map<string, number>();
+  for (const st of Object.values(statuses)) n.set(st, (n.get(st) ?? 0) + 1);
+  return [...n].sort((a, b) => b[1] - a[1]).map(([st, k]) => `${k} ${st}`).join(' · ') || 'none';
+}
+
+/** What `predict` prints: per trip the prediction, a count per feature status, a warning when nothing was found online, each feature. */
+export function predictionLines(r: Output<'models.predict'>): string[] {
+  const lines: string[] = [];
   for (const p of r.predictions) {
-    out(`${p.trip_id}: ${p.prediction.toFixed(2)}  (${p.model_name} v${p.model_version}${p.variant ? `, ${p.variant}` : ''})`);
-    for (const [f, st] of Object.entries(p.feature_statuses)) out(`  ${f.padEnd(40)} ${JSON.stringify(p.features[f] ?? null).padEnd(24)} ${st}`);
+    lines.push(`${p.trip_id}: ${p.prediction.toFixed(2)}  (${p.model_name} v${p.model_version}${p.variant ? `, ${p.variant}` : ''})`);
+    lines.push(`  features: ${statusCounts(p.feature_statuses)}`);
+    if (!Object.values(p.feature_statuses).some((st) => st === 'PRESENT' || st === 'REQUEST')) {
+      lines.push('  warning: no feature value for this trip, online or in the request; the model answered for a trip with every feature missing');
+    }
+    for (const [f, st] of Object.entries(p.feature_statuses)) lines.push(`  ${f.padEnd(40)} ${JSON.stringify(p.features[f] ?? null).padEnd(24)} ${st}`);
   }
-  out(`${r.predictions.length} prediction(s) in ${r.latency_ms.toFixed(2)} ms`);
+  lines.push(`${r.predictions.length} prediction(s) in ${r.latency_ms.toFixed(2)} ms`);
+  return lines;
 }
 
 export function registerModelCommands(program: Command): void {
@@ -97,7 +111,7 @@ export function registerModelCommands(program: Command): void {
       const input: Input<'models.predict'> = { requests, ...(o.alias ? { alias: o.alias } : {}), ...(o.modelVersion ? { version: o.modelVersion } : {}), ...(o.model ? { model: o.model } : {}) };
       const r = await withServices(cmd, (s) => call(s, 'models.predict', input));
       if (json(cmd)) out(JSON.stringify(r, null, 2));
-      else printPredictions(r);
+      else predictionLines(r).forEach((l) => out(l));
     });
 
   // `models` (registered models) belongs to the registry commands; serving is added beside them.
