@@ -446,7 +446,18 @@ describe('models tab', () => {
     expect(Number(await card.locator(tid('prediction-features-count')).getAttribute('data-total'))).toBe(Object.keys(p.feature_statuses).length);
     // A trip of minutes ago: its taxi's and its area's online features are there.
     expect(counts.PRESENT).toBeGreaterThan(0);
+    expect(await card.locator(tid('prediction-no-features')).count()).toBe(0);
     await screenshot(page, 'models-predict');
+
+    // A trip the online store has never seen still gets a fare, but the card says it was built on nothing.
+    await page.locator(tid('predict-trip_id')).fill('e2e-no-such-trip');
+    await page.locator(tid('predict-taxi_id')).fill('');
+    await page.locator(tid('predict-pickup_community_area')).fill('');
+    await page.locator(tid('predict-submit')).click();
+    const unknown = page.locator(`${tid('prediction')}[data-trip-id="e2e-no-such-trip"]`);
+    await unknown.waitFor();
+    await unknown.locator(tid('prediction-no-features')).waitFor();
+    expect(await unknown.locator(tid('prediction-count-PRESENT')).count()).toBe(0);
   });
 
   it('deletes an alias and an archived version after confirmation', async () => {

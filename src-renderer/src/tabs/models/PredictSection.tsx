@@ -124,6 +124,12 @@ function Result({ p }: { p: Prediction }) {
           </span>
         ))}
       </div>
+      {!rows.some((r) => r.status === 'PRESENT' || r.status === 'REQUEST') ? (
+        <div className="notice notice-warn" data-testid="prediction-no-features" role="status">
+          No feature value for this trip, online or in the request: this is the model&apos;s answer for a trip with every feature missing. Check the ids, or
+          materialize the views that hold them.
+        </div>
+      ) : null}
       <DataTable testId="prediction-features" rows={rows} columns={columns} rowKey={(r) => r.name} columnChooser={false} filter={rows.length > 12} maxHeight={300} rowTestId={() => 'prediction-feature'} />
     </div>
   );
