@@ -7,6 +7,7 @@ import type { FeatureList, FeatureStats, FeatureView, ViewStats } from '../../st
 import { FeatureChart } from './FeatureChart';
 import { freshnessLabel, freshnessOf } from './freshness';
 import { selectFeaturePath } from './path';
+import { Stat } from '../../components/Stat';
 
 const kindLabel: Record<FeatureView['features'][number]['kind'], string> = { column: 'column', time_part: 'time part', aggregate: 'aggregate' };
 
@@ -53,24 +54,10 @@ function ViewFacts({ view, stats, list, now }: { view: FeatureView; stats: ViewS
   return (
     <div className="detail-top">
       <div className="stats stats-4">
-        <div className="stat">
-          <div className="stat-value" data-testid="detail-rows">
-            {formatInt(stats.rows)}
-          </div>
-          <div className="stat-label">feature rows</div>
-        </div>
-        <div className="stat">
-          <div className="stat-value">{formatInt(stats.partitions)}</div>
-          <div className="stat-label">date partitions</div>
-        </div>
-        <div className="stat">
-          <div className="stat-value">{formatBytes(stats.bytes)}</div>
-          <div className="stat-label">Parquet on disk</div>
-        </div>
-        <div className="stat">
-          <div className="stat-value">{formatSpan(view.ttl_seconds)}</div>
-          <div className="stat-label">TTL (max age online)</div>
-        </div>
+        <Stat label="feature rows" testId="detail-rows">{formatInt(stats.rows)}</Stat>
+        <Stat label="date partitions">{formatInt(stats.partitions)}</Stat>
+        <Stat label="Parquet on disk">{formatBytes(stats.bytes)}</Stat>
+        <Stat label="TTL (max age online)">{formatSpan(view.ttl_seconds)}</Stat>
       </div>
       <div className="grid grid-even detail-kv">
         <KeyValues

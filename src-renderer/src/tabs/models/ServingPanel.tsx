@@ -3,6 +3,7 @@ import { useEffect, useState } from 'react';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { formatInt, formatNumber, formatTime } from '../../components/format';
 import { useModelsStore } from '../../stores/models';
+import { Stat } from '../../components/Stat';
 
 const pct = (x: number): string => `${Math.round(x * 1000) / 10}%`;
 
@@ -59,26 +60,10 @@ export function ServingPanel({ model }: { model: string }) {
       </div>
       {shareError ? <ErrorNotice error={shareError} testId="share-error" /> : null}
       <div className="stats stats-4" style={{ marginTop: 12 }}>
-        <div className="stat">
-          <div className="stat-value" data-testid="serving-predictions">
-            {formatInt(total)}
-          </div>
-          <div className="stat-label">predictions served</div>
-        </div>
-        <div className="stat">
-          <div className="stat-value">{total > 0 ? pct(st.predictions.challenger / total) : '—'}</div>
-          <div className="stat-label">went to the challenger</div>
-        </div>
-        <div className="stat">
-          <div className="stat-value">
-            {st.cache.size}/{st.cache.capacity}
-          </div>
-          <div className="stat-label">models in cache</div>
-        </div>
-        <div className="stat">
-          <div className="stat-value">{st.cache.hits + st.cache.misses > 0 ? pct(st.cache.hits / (st.cache.hits + st.cache.misses)) : '—'}</div>
-          <div className="stat-label">cache hits · {formatInt(st.cache.invalidations)} invalidations</div>
-        </div>
+        <Stat label="predictions served" testId="serving-predictions">{formatInt(total)}</Stat>
+        <Stat label="went to the challenger">{total > 0 ? pct(st.predictions.challenger / total) : '—'}</Stat>
+        <Stat label="models in cache">{st.cache.size}/{st.cache.capacity}</Stat>
+        <Stat label={<>cache hits · {formatInt(st.cache.invalidations)} invalidations</>}>{st.cache.hits + st.cache.misses > 0 ? pct(st.cache.hits / (st.cache.hits + st.cache.misses)) : '—'}</Stat>
       </div>
       {st.cache.loaded.length > 0 ? (
         <div className="muted" data-testid="serving-cache">

@@ -9,6 +9,7 @@ import { StatusBadge } from '../../components/StatusBadge';
 import { formatInt, formatNumber, formatTime } from '../../components/format';
 import { timeSeriesOption } from './charts';
 import { useCall } from './hooks';
+import { Stat } from '../../components/Stat';
 
 type Performance = Output<'monitoring.performance'>;
 type Ab = Output<'monitoring.ab'>;
@@ -69,22 +70,10 @@ export function PerformanceSection() {
               <strong>{d.model_drift.detected ? 'Model drift' : 'No model drift'}</strong> — {d.model_drift.message}
             </div>
             <div className="stats">
-              <div className="stat">
-                <div className="stat-value">{formatNumber(d.overall.rmse)}</div>
-                <div className="stat-label">RMSE</div>
-              </div>
-              <div className="stat">
-                <div className="stat-value">{formatNumber(d.overall.mae)}</div>
-                <div className="stat-label">MAE</div>
-              </div>
-              <div className="stat">
-                <div className="stat-value">{formatNumber(d.overall.r2)}</div>
-                <div className="stat-label">R²</div>
-              </div>
-              <div className="stat">
-                <div className="stat-value">{formatNumber(d.baseline_rmse)}</div>
-                <div className="stat-label">baseline RMSE</div>
-              </div>
+              <Stat label="RMSE">{formatNumber(d.overall.rmse)}</Stat>
+              <Stat label="MAE">{formatNumber(d.overall.mae)}</Stat>
+              <Stat label="R²">{formatNumber(d.overall.r2)}</Stat>
+              <Stat label="baseline RMSE">{formatNumber(d.baseline_rmse)}</Stat>
             </div>
             {d.windows.length ? (
               <div className="grid grid-even">

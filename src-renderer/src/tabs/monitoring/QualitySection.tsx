@@ -8,6 +8,7 @@ import { StatusBadge } from '../../components/StatusBadge';
 import { formatInt, formatNumber } from '../../components/format';
 import { useCall } from './hooks';
 import { SourcePicker, type DataSource } from './SourcePicker';
+import { Stat } from '../../components/Stat';
 
 type Quality = Output<'monitoring.quality'>;
 type ColumnQuality = Quality['columns'][number];
@@ -74,18 +75,9 @@ export function QualitySection() {
         {d ? (
           <>
             <div className="stats">
-              <div className="stat">
-                <div className="stat-value" data-testid="quality-rows">{formatInt(d.rows)}</div>
-                <div className="stat-label">rows</div>
-              </div>
-              <div className="stat">
-                <div className="stat-value" data-testid="quality-duplicates">{d.duplicates ? formatInt(d.duplicates.count) : '—'}</div>
-                <div className="stat-label">duplicate {d.duplicates?.key ?? 'rows'}</div>
-              </div>
-              <div className="stat">
-                <div className="stat-value">{d.problems.length}</div>
-                <div className="stat-label">problems</div>
-              </div>
+              <Stat label="rows" testId="quality-rows">{formatInt(d.rows)}</Stat>
+              <Stat label={<>duplicate {d.duplicates?.key ?? 'rows'}</>} testId="quality-duplicates">{d.duplicates ? formatInt(d.duplicates.count) : '—'}</Stat>
+              <Stat label="problems">{d.problems.length}</Stat>
             </div>
             {d.problems.length ? (
               <ul className="mon-problems" data-testid="quality-problems">

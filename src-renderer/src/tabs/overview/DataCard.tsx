@@ -6,6 +6,7 @@ import { KeyValues } from '../../components/KeyValues';
 import { LoadingRow, Spinner } from '../../components/Spinner';
 import { formatInt, formatTime } from '../../components/format';
 import { useSystemStore, type DataSummaryView } from '../../stores/system';
+import { Stat } from '../../components/Stat';
 
 /** Start of a 'YYYY-MM' month, plus `offset` months, in UTC milliseconds. */
 const monthStart = (month: string, offset = 0): number => Date.UTC(Number(month.slice(0, 4)), Number(month.slice(5, 7)) - 1 + offset, 1);
@@ -46,20 +47,9 @@ function DataFacts({ summary }: { summary: DataSummaryView }) {
   return (
     <>
       <div className="stats">
-        <div className="stat">
-          <div className="stat-value" data-testid="data-trips">
-            {formatInt(summary.trips)}
-          </div>
-          <div className="stat-label">trips</div>
-        </div>
-        <div className="stat">
-          <div className="stat-value">{summary.months.length}</div>
-          <div className="stat-label">months</div>
-        </div>
-        <div className="stat">
-          <div className="stat-value">{formatInt(summary.rejects.rows)}</div>
-          <div className="stat-label">rejected rows</div>
-        </div>
+        <Stat label="trips" testId="data-trips">{formatInt(summary.trips)}</Stat>
+        <Stat label="months">{summary.months.length}</Stat>
+        <Stat label="rejected rows">{formatInt(summary.rejects.rows)}</Stat>
       </div>
       <KeyValues
         rows={[

@@ -10,6 +10,7 @@ import { ErrorNotice } from '../../components/ErrorNotice';
 import { JobProgress } from '../../components/JobProgress';
 import { formatInt } from '../../components/format';
 import { useJobRun } from '../../lib/useJobRun';
+import { Stat } from '../../components/Stat';
 
 type Layout = ImportInput['layout'];
 
@@ -38,24 +39,9 @@ function ImportOutcome({ summary }: { summary: ImportSummary }) {
   return (
     <div className="import-outcome" data-testid="import-summary">
       <div className="stats">
-        <div className="stat">
-          <div className="stat-value" data-testid="import-accepted">
-            {formatInt(summary.rows_accepted)}
-          </div>
-          <div className="stat-label">accepted of {formatInt(summary.rows_read)}</div>
-        </div>
-        <div className="stat">
-          <div className="stat-value" data-testid="import-rejected">
-            {formatInt(summary.rows_rejected)}
-          </div>
-          <div className="stat-label">rejected</div>
-        </div>
-        <div className="stat">
-          <div className="stat-value" data-testid="import-written">
-            {formatInt(summary.rows_written)}
-          </div>
-          <div className="stat-label">new ({formatInt(summary.rows_duplicate)} already stored)</div>
-        </div>
+        <Stat label={<>accepted of {formatInt(summary.rows_read)}</>} testId="import-accepted">{formatInt(summary.rows_accepted)}</Stat>
+        <Stat label="rejected" testId="import-rejected">{formatInt(summary.rows_rejected)}</Stat>
+        <Stat label={<>new ({formatInt(summary.rows_duplicate)} already stored)</>} testId="import-written">{formatInt(summary.rows_written)}</Stat>
       </div>
       {reasons.length ? (
         <ul className="import-reasons" data-testid="import-reasons">

@@ -8,6 +8,7 @@ import { KeyValues } from '../../components/KeyValues';
 import { StatusBadge, type Tone } from '../../components/StatusBadge';
 import { formatInt, formatLatency, formatTime, formatUtc } from '../../components/format';
 import { useJobsStore } from '../../stores/jobs';
+import { Stat } from '../../components/Stat';
 
 type ProcessorStatusView = Output<'streams.processor.status'>;
 
@@ -105,26 +106,10 @@ export function ProcessorCard() {
       {status ? (
         <>
           <div className="stats stats-4">
-            <div className="stat">
-              <div className="stat-value" data-testid="processor-rate">
-                {status.rate_per_s.toFixed(1)}
-              </div>
-              <div className="stat-label">messages / s (10 s)</div>
-            </div>
-            <div className="stat">
-              <div className="stat-value" data-testid="processor-processed">
-                {formatInt(status.processed)}
-              </div>
-              <div className="stat-label">processed</div>
-            </div>
-            <div className="stat">
-              <div className="stat-value">{formatInt(status.predicted)}</div>
-              <div className="stat-label">predicted</div>
-            </div>
-            <div className="stat">
-              <div className={`stat-value${status.dead_lettered > 0 ? ' text-warn' : ''}`}>{formatInt(status.dead_lettered)}</div>
-              <div className="stat-label">dead-lettered</div>
-            </div>
+            <Stat label="messages / s (10 s)" testId="processor-rate">{status.rate_per_s.toFixed(1)}</Stat>
+            <Stat label="processed" testId="processor-processed">{formatInt(status.processed)}</Stat>
+            <Stat label="predicted">{formatInt(status.predicted)}</Stat>
+            <Stat label="dead-lettered" warn={status.dead_lettered > 0}>{formatInt(status.dead_lettered)}</Stat>
           </div>
           <div className="processor-grid section-gap">
             <Chart option={option} height={170} ariaLabel="Processor throughput and lag" testId="processor-chart" />

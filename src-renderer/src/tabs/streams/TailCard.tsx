@@ -7,6 +7,7 @@ import { formatInt } from '../../components/format';
 import { TAIL_KEEP, tailRate, useStreamsStore } from '../../stores/streams';
 import { MessageDetail } from './MessageDetail';
 import { messageColumns, messageKey, messageText } from './messageColumns';
+import { Stat } from '../../components/Stat';
 
 function useTick(ms: number, active: boolean): number {
   const [now, setNow] = useState(() => Date.now());
@@ -64,28 +65,10 @@ export function TailCard({ topic }: { topic: string }) {
       }
     >
       <div className="stats stats-4 tail-stats">
-        <div className="stat">
-          <div className="stat-value" data-testid="tail-count">
-            {formatInt(mine ? tail.received : 0)}
-          </div>
-          <div className="stat-label">received</div>
-        </div>
-        <div className="stat">
-          <div className="stat-value" data-testid="tail-rate">
-            {running ? rateFormat.format(tailRate(tail.recent, now)) : '—'}
-          </div>
-          <div className="stat-label">messages / s (last 5 s)</div>
-        </div>
-        <div className="stat">
-          <div className="stat-value">{formatInt(mine ? tail.pending.length : 0)}</div>
-          <div className="stat-label">held while paused</div>
-        </div>
-        <div className="stat">
-          <div className="stat-value" title="Sent by the server as a count only, because they came faster than a screen can show">
-            {formatInt(mine ? tail.dropped : 0)}
-          </div>
-          <div className="stat-label">skipped (too fast)</div>
-        </div>
+        <Stat label="received" testId="tail-count">{formatInt(mine ? tail.received : 0)}</Stat>
+        <Stat label="messages / s (last 5 s)" testId="tail-rate">{running ? rateFormat.format(tailRate(tail.recent, now)) : '—'}</Stat>
+        <Stat label="held while paused">{formatInt(mine ? tail.pending.length : 0)}</Stat>
+        <Stat label="skipped (too fast)" title="Sent by the server as a count only, because they came faster than a screen can show">{formatInt(mine ? tail.dropped : 0)}</Stat>
       </div>
       {mine && tail.error ? <ErrorNotice error={tail.error} testId="tail-error" /> : null}
       {mine && tail.ended && tail.tailId === null && !tail.error && tail.received > 0 ? <div className="help">The tail stopped. Start it again to follow new messages.</div> : null}
