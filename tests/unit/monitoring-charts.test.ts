@@ -16,12 +16,15 @@ describe('timeSeriesOption', () => {
       baseline: { value: 5.5, label: 'Baseline RMSE' },
       minSpanMs: 6 * 3_600_000,
     });
+    // Six hours back from the window, and 2% of that (7 min 12 s) past it so its marker is not cut.
+    const start = at('2026-11-28T06:00:00.000Z');
+    const end = at('2026-11-28T12:07:12.000Z');
     const baseline = seriesOf(opt).find((s) => s.name === 'Baseline RMSE')!;
     expect(baseline.data).toEqual([
-      [at('2026-11-28T06:00:00.000Z'), 5.5],
-      [at('2026-11-28T12:00:00.000Z'), 5.5],
+      [start, 5.5],
+      [end, 5.5],
     ]);
-    expect(opt.xAxis).toMatchObject({ type: 'time', min: at('2026-11-28T06:00:00.000Z'), max: at('2026-11-28T12:00:00.000Z') });
+    expect(opt.xAxis).toMatchObject({ type: 'time', min: start, max: end });
   });
 
   it('spans the samples when the axis is free, and draws no baseline without samples', () => {

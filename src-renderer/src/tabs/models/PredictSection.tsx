@@ -97,8 +97,8 @@ function check(d: Draft): { input: PredictInput | null; errors: Record<string, s
 function Result({ p }: { p: Prediction }) {
   const rows = Object.entries(p.feature_statuses).map(([name, status]) => ({ name, status, value: p.features[name] ?? null }));
   const columns: Column<(typeof rows)[number]>[] = [
-    { key: 'name', header: 'Feature', render: (r) => <code>{r.name}</code> },
-    { key: 'value', header: 'Value', align: 'right', value: (r) => (typeof r.value === 'boolean' ? String(r.value) : r.value), render: (r) => (r.value === null ? <span className="muted">null</span> : typeof r.value === 'number' ? formatNumber(r.value) : String(r.value)) },
+    { key: 'name', header: 'Feature', minWidth: 200, render: (r) => <code title={r.name}>{r.name}</code> },
+    { key: 'value', header: 'Value', align: 'right', width: 110, value: (r) => (typeof r.value === 'boolean' ? String(r.value) : r.value), render: (r) => (r.value === null ? <span className="muted">null</span> : typeof r.value === 'number' ? formatNumber(r.value) : String(r.value)) },
     {
       key: 'status',
       header: 'Status',
@@ -125,7 +125,7 @@ function Result({ p }: { p: Prediction }) {
         ))}
       </div>
       {!rows.some((r) => r.status === 'PRESENT' || r.status === 'REQUEST') ? (
-        <div className="notice notice-warn" data-testid="prediction-no-features" role="status">
+        <div className="notice notice-warn" data-testid="prediction-no-features" role="status" style={{ marginTop: 8 }}>
           No feature value for this trip, online or in the request: this is the model&apos;s answer for a trip with every feature missing. Check the ids, or
           materialize the views that hold them.
         </div>

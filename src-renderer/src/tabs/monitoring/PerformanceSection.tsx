@@ -69,7 +69,7 @@ export function PerformanceSection() {
             <div className={`verdict ${d.model_drift.detected ? 'verdict-bad' : 'verdict-ok'}`} data-testid="model-drift" data-detected={String(d.model_drift.detected)}>
               <strong>{d.model_drift.detected ? 'Model drift' : 'No model drift'}</strong> — {d.model_drift.message}
             </div>
-            <div className="stats">
+            <div className="stats stats-4">
               <Stat label="RMSE">{formatNumber(d.overall.rmse)}</Stat>
               <Stat label="MAE">{formatNumber(d.overall.mae)}</Stat>
               <Stat label="R²">{formatNumber(d.overall.r2)}</Stat>

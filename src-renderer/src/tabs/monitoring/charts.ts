@@ -74,7 +74,9 @@ export function timeSeriesOption(
     if (times.length) {
       const last = Math.max(...times);
       const first = Math.min(...times);
-      range = { min: Math.min(first, last - opts.minSpanMs), max: last };
+      const min = Math.min(first, last - opts.minSpanMs);
+      // A little room after the newest sample, so its marker is not cut in half by the plot's edge.
+      range = { min, max: last + (last - min) * 0.02 };
     }
   }
   return {
