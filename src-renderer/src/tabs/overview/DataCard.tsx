@@ -25,8 +25,9 @@ function monthsChartOption(months: DataSummaryView['months']): ChartOption {
     tooltip: {
       trigger: 'axis',
       formatter: (params: unknown) => {
-        const p = (Array.isArray(params) ? params[0] : params) as { data?: { month: string; value: [number, number] } } | undefined;
-        return p?.data ? `${p.data.month}: ${formatInt(p.data.value[1])} trips` : '';
+        const p = (Array.isArray(params) ? params[0] : params) as { value?: [number, number] } | undefined;
+        // Bars sit mid-month, so the UTC month of the bar's time is its month.
+        return p?.value ? `${new Date(p.value[0]).toISOString().slice(0, 7)}: ${formatInt(p.value[1])} trips` : '';
       },
     },
     // Each bar sits mid-month inside an axis spanning whole months, so the first and last are not cut.
@@ -38,7 +39,7 @@ function monthsChartOption(months: DataSummaryView['months']): ChartOption {
       axisLabel: { hideOverlap: true, formatter: '{yyyy}-{MM}' },
     },
     yAxis: { type: 'value', axisLabel: { formatter: (v: number) => compact.format(v) } },
-    series: [{ type: 'bar', name: 'Trips', data: months.map((m) => ({ month: m.month, value: [monthStart(m.month) + 15 * DAY_MS, m.rows] })), barMinWidth: 2, barMaxWidth: 28 }],
+    series: [{ type: 'bar', name: 'Trips', data: months.map((m) => [monthStart(m.month) + 15 * DAY_MS, m.rows] as [number, number]), barMinWidth: 2, barMaxWidth: 28 }],
   };
 }
 
